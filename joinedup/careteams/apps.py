@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class CareteamsConfig(AppConfig):
+    name = "joinedup.careteams"
+    label = "careteams"

@@ -1,0 +1,106 @@
+"""A person's care team: the legitimate relationship that grants staff access to them."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from joinedup.core.models import BaseModel
+
+
+class CareTeamRole(models.TextChoices):
+    LEAD_PROFESSIONAL = "lead_professional", "Lead professional"
+    KEY_WORKER = "key_worker", "Key worker"
+    MEMBER = "member", "Member"
+
+
+class CareTeamMember(BaseModel):
+    """One member of a person's care team: a role profile (a practitioner in an organisation)
+    or someone from the person's own life. Changed only through careteams.services, which
+    writes a CareTeamChange for each change."""
+
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.CASCADE, related_name="care_team_members"
+    )
+    role_profile = models.ForeignKey(
+        "accounts.RoleProfile",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="care_team_memberships",
+    )
+    relationship = models.ForeignKey(
+        "people.Relationship",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="care_team_memberships",
+    )
+    # Denormalised from the role profile so the access policy can filter by organisation in SQL.
+    organisation = models.ForeignKey(
+        "directory.Organisation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="care_team_memberships",
+    )
+    role = models.CharField(
+        max_length=20, choices=CareTeamRole.choices, default=CareTeamRole.MEMBER
+    )
+    responsibilities = models.TextField(blank=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["person", "role", "starts_on"]
+        indexes = [
+            models.Index(fields=["role_profile", "person"], name="careteam_roleprofile_person"),
+            models.Index(fields=["organisation", "person"], name="careteam_org_person"),
+            models.Index(fields=["person", "ends_on"], name="careteam_person_ends"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role_profile__isnull=False, relationship__isnull=True)
+                    | models.Q(role_profile__isnull=True, relationship__isnull=False)
+                ),
+                name="careteam_member_is_staff_or_related_person",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="careteam_period_in_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} for {self.person_id}"
+
+
+class ChangeKind(models.TextChoices):
+    ADDED = "added", "Joined the care team"
+    CHANGED = "changed", "Role or responsibilities changed"
+    ENDED = "ended", "Left the care team"
+
+
+class CareTeamChange(models.Model):
+    """An immutable record of one change to a care team member, with who made it and why."""
+
+    member = models.ForeignKey(CareTeamMember, on_delete=models.PROTECT, related_name="changes")
+    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=16, choices=ChangeKind.choices)
+    role = models.CharField(max_length=20, choices=CareTeamRole.choices)
+    responsibilities = models.TextField(blank=True)
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["person", "created_at"]
+        indexes = [models.Index(fields=["person", "created_at"], name="careteamchange_person")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d})"

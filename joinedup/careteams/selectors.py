@@ -1,0 +1,67 @@
+"""Reading care teams. Callers must already have authorised the read of the person."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from joinedup.careteams.models import CareTeamChange, CareTeamMember
+from joinedup.people.models import Person
+from joinedup.sharing.actors import Actor
+
+
+def _active_today() -> Q:
+    today = timezone.localdate()
+    return Q(starts_on__lte=today) & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+
+
+def current_care_team(person: Person) -> list[CareTeamMember]:
+    """The person's active care team, lead professional first, with organisations and roles.
+    For use after the person's record has been authorised (people.selectors)."""
+    members = (
+        CareTeamMember.objects.filter(_active_today(), person=person)
+        .select_related(
+            "role_profile__practitioner",
+            "role_profile__organisation",
+            "role_profile__team",
+            "relationship",
+        )
+        .order_by("role", "starts_on")
+    )
+    order = {"lead_professional": 0, "key_worker": 1, "member": 2}
+    return sorted(members, key=lambda member: order.get(member.role, 3))
+
+
+def care_team_history(person: Person) -> QuerySet[CareTeamChange]:
+    """Every change to the person's care team, oldest first, with who made it."""
+    return (
+        CareTeamChange.objects.filter(person=person)
+        .select_related(
+            "created_by",
+            "member__role_profile__practitioner",
+            "member__role_profile__organisation",
+            "member__relationship",
+        )
+        .order_by("created_at", "id")
+    )
+
+
+def memberships_of(actor: Actor) -> QuerySet[CareTeamMember]:
+    """The acting role profile's active memberships (its caseload), newest people last."""
+    if actor.role_profile is None:
+        return CareTeamMember.objects.none()
+    return (
+        CareTeamMember.objects.filter(_active_today(), role_profile=actor.role_profile)
+        .select_related("person", "person__gp_practice")
+        .order_by("person__family_name", "person__given_name")
+    )
+
+
+def care_team_history_for(
+    actor: Actor, person_id: object
+) -> tuple[Person, QuerySet[CareTeamChange]]:
+    """The care team's full history, if the actor may see the person. Audited as a read."""
+    from joinedup.people.selectors import get_person_for
+
+    person = get_person_for(actor, person_id)
+    return person, care_team_history(person)

@@ -1,0 +1,138 @@
+"""Changing care teams. Each change writes an immutable CareTeamChange and an audit event."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from joinedup.accounts.models import RoleProfile
+from joinedup.audit.services import record_event
+from joinedup.careteams.models import CareTeamChange, CareTeamMember, CareTeamRole, ChangeKind
+from joinedup.core.errors import DomainRuleBroken
+from joinedup.people.models import Person, Relationship
+from joinedup.sharing.actors import Actor
+from joinedup.sharing.policy import Action, require
+
+
+def record_care_team_change(
+    *, actor: Actor, member: CareTeamMember, kind: ChangeKind, reason: str
+) -> CareTeamChange:
+    return CareTeamChange.objects.create(
+        member=member,
+        person_id=member.person_id,
+        kind=kind,
+        role=member.role,
+        responsibilities=member.responsibilities,
+        starts_on=member.starts_on,
+        ends_on=member.ends_on,
+        reason=reason,
+        created_by=actor.user,
+    )
+
+
+def _check_single_lead(
+    person: Person, *, role: str, excluding: CareTeamMember | None = None
+) -> None:
+    if role != CareTeamRole.LEAD_PROFESSIONAL:
+        return
+    today = timezone.localdate()
+    leads = CareTeamMember.objects.filter(
+        person=person, role=CareTeamRole.LEAD_PROFESSIONAL, starts_on__lte=today
+    ).exclude(ends_on__lt=today)
+    if excluding is not None:
+        leads = leads.exclude(pk=excluding.pk)
+    if leads.exists():
+        raise DomainRuleBroken(
+            "This person already has a lead professional. Change their role first, so it is "
+            "always clear who leads.",
+            field="role",
+        )
+
+
+@transaction.atomic
+def add_care_team_member(
+    *,
+    actor: Actor,
+    person: Person,
+    role_profile: RoleProfile | None = None,
+    relationship: Relationship | None = None,
+    role: str = CareTeamRole.MEMBER,
+    responsibilities: str = "",
+    starts_on: date | None = None,
+    reason: str = "",
+) -> CareTeamMember:
+    """Add a practitioner (in a role profile) or someone from the person's life to their care
+    team. Needs care_team.edit on the person. Audits the change."""
+    require(actor, Action.EDIT_CARE_TEAM, person)
+    if (role_profile is None) == (relationship is None):
+        raise DomainRuleBroken("Choose either a practitioner or someone from the person's life.")
+    if relationship is not None and relationship.person_id != person.pk:
+        raise DomainRuleBroken("That relationship belongs to someone else.", field="relationship")
+    _check_single_lead(person, role=role)
+    member = CareTeamMember.objects.create(
+        person=person,
+        role_profile=role_profile,
+        relationship=relationship,
+        organisation_id=role_profile.organisation_id if role_profile else None,
+        role=role,
+        responsibilities=responsibilities,
+        starts_on=starts_on or timezone.localdate(),
+        created_by=actor.user,
+    )
+    record_care_team_change(actor=actor, member=member, kind=ChangeKind.ADDED, reason=reason)
+    record_event(
+        actor=actor,
+        action="care_team.add",
+        target_type="CareTeamMember",
+        target_id=member.pk,
+        person=person,
+        basis="care_team",
+    )
+    return member
+
+
+@transaction.atomic
+def change_care_team_member(
+    *, actor: Actor, member: CareTeamMember, role: str, responsibilities: str, reason: str = ""
+) -> CareTeamMember:
+    """Change a member's role or responsibilities. Needs care_team.edit. Audits the change."""
+    require(actor, Action.EDIT_CARE_TEAM, member.person)
+    _check_single_lead(member.person, role=role, excluding=member)
+    member.role = role
+    member.responsibilities = responsibilities
+    member.save(update_fields=["role", "responsibilities", "updated_at"])
+    record_care_team_change(actor=actor, member=member, kind=ChangeKind.CHANGED, reason=reason)
+    record_event(
+        actor=actor,
+        action="care_team.change",
+        target_type="CareTeamMember",
+        target_id=member.pk,
+        person=member.person,
+    )
+    return member
+
+
+@transaction.atomic
+def end_care_team_membership(
+    *, actor: Actor, member: CareTeamMember, ends_on: date | None = None, reason: str
+) -> CareTeamMember:
+    """End a membership (the member keeps their history). Needs care_team.edit and a reason."""
+    require(actor, Action.EDIT_CARE_TEAM, member.person)
+    if not reason.strip():
+        raise DomainRuleBroken("Say why this person is leaving the care team.", field="reason")
+    end = ends_on or timezone.localdate()
+    if end < member.starts_on:
+        raise DomainRuleBroken("The end date cannot be before they joined.", field="ends_on")
+    member.ends_on = end
+    member.save(update_fields=["ends_on", "updated_at"])
+    record_care_team_change(actor=actor, member=member, kind=ChangeKind.ENDED, reason=reason)
+    record_event(
+        actor=actor,
+        action="care_team.end",
+        target_type="CareTeamMember",
+        target_id=member.pk,
+        person=member.person,
+    )
+    return member

@@ -1,0 +1,98 @@
+"""Shared test set-up: one small demo region per test database, and the personas in it.
+
+Tests speak as personas (STYLE.md habit 8): `region.actor("nurse")` is Nadia Okafor acting as a
+community nurse; `region.margaret` is a featured person whose care team spans five
+organisations; `region.actor("outsider")` works in a care home with no part in her care."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.db import connections
+
+from joinedup.accounts.models import RoleProfile, User
+from joinedup.demo.featured import FEATURED
+from joinedup.demo.personas import PERSONAS_BY_KEY
+from joinedup.demo.region import build_region, demo_password, region_exists
+from joinedup.people.models import Person
+from joinedup.sharing.actors import Actor
+
+REGION_PEOPLE = 60
+REGION_SEED = 7
+
+
+def _ensure_region() -> None:
+    if not region_exists():
+        build_region(people=REGION_PEOPLE, seed=REGION_SEED)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    with django_db_blocker.unblock():
+        _ensure_region()
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _region_survives_flushes(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
+    """A live-server test flushes the database when it ends; build the region again (committed)
+    before the next test that uses the database."""
+    marker = request.node.get_closest_marker("django_db")
+    uses_db = marker is not None or any(
+        name in request.fixturenames for name in ("db", "transactional_db", "live_server", "region")
+    )
+    if not uses_db:
+        return
+    request.getfixturevalue("django_db_setup")
+    with django_db_blocker.unblock():
+        if connections["default"].in_atomic_block:
+            return
+        _ensure_region()
+
+
+@dataclass
+class Region:
+    """The demo region as the tests see it."""
+
+    def user(self, key: str) -> User:
+        return User.objects.get(username=PERSONAS_BY_KEY[key].username)
+
+    def role_profile(self, key: str) -> RoleProfile:
+        profile = (
+            self.user(key)
+            .active_role_profiles()
+            .filter(organisation__name__isnull=False)
+            .exclude(organisation__org_type="nhs_trust", job_role="social_worker")
+            .first()
+        )
+        assert profile is not None, key
+        return profile
+
+    def actor(self, key: str, *, channel: str = "web") -> Actor:
+        return Actor.staff(self.user(key), self.role_profile(key), channel=channel)
+
+    def password(self, key: str) -> str:
+        return demo_password(PERSONAS_BY_KEY[key], REGION_SEED)
+
+    def featured(self, index: int) -> Person:
+        return Person.objects.get(nhs_number=FEATURED[index]["person"]["nhs_number"])
+
+    @property
+    def margaret(self) -> Person:
+        return self.featured(0)
+
+    @property
+    def arthur(self) -> Person:
+        return self.featured(1)
+
+    @property
+    def fatima(self) -> Person:
+        return self.featured(2)
+
+
+@pytest.fixture
+def region(db: Any) -> Region:
+    return Region()

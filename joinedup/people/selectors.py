@@ -1,0 +1,160 @@
+"""Reading people. Every function takes the actor, asks the access policy and audits the read."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, QuerySet
+from django.db.models.functions import Lower
+
+from joinedup.audit.services import record_event
+from joinedup.careteams.models import CareTeamMember
+from joinedup.careteams.selectors import current_care_team
+from joinedup.core.errors import NotFound
+from joinedup.people.models import (
+    AboutMe,
+    DuplicateStatus,
+    LastingPowerOfAttorney,
+    Person,
+    PossibleDuplicate,
+    Relationship,
+)
+from joinedup.sharing.actors import Actor
+from joinedup.sharing.policy import Action, decide, people_visible_to
+
+SEARCH_LIMIT = 50
+
+
+def _parse_id(person_id: object) -> uuid.UUID | None:
+    if isinstance(person_id, uuid.UUID):
+        return person_id
+    try:
+        return uuid.UUID(str(person_id))
+    except ValueError:
+        return None
+
+
+def get_person_for(
+    actor: Actor, person_id: object, *, action: Action = Action.VIEW_PERSON
+) -> Person:
+    """The person, if the actor may do `action` to them; NotFound otherwise, whether the record
+    is missing or forbidden. Audits one event either way. Any staff actor may call it."""
+    parsed = _parse_id(person_id)
+    person = (
+        Person.objects.select_related("gp_practice").filter(pk=parsed).first() if parsed else None
+    )
+    if person is None:
+        record_event(
+            actor=actor,
+            action=action,
+            target_type="Person",
+            target_id=person_id,
+            allowed=False,
+            reason="No such record.",
+        )
+        raise NotFound
+    decision = decide(actor, action, person)
+    record_event(
+        actor=actor,
+        action=action,
+        target_type="Person",
+        target_id=person.pk,
+        person=person,
+        allowed=decision.allowed,
+        basis=decision.basis or "",
+        reason=decision.reason,
+    )
+    if not decision.allowed:
+        raise NotFound
+    return person
+
+
+@dataclass(frozen=True)
+class PersonSummary:
+    person: Person
+    about_me: AboutMe | None
+    relationships: list[Relationship]
+    lpas: list[LastingPowerOfAttorney]
+    care_team: list[CareTeamMember]
+    possible_duplicate_count: int
+
+
+def person_summary_for(actor: Actor, person_id: object) -> PersonSummary:
+    """Everything the person summary page and API show, in a fixed number of queries.
+    Audited as one read of the person's record."""
+    person = get_person_for(actor, person_id)
+    open_duplicates = PossibleDuplicate.objects.filter(
+        person=person, status=DuplicateStatus.OPEN
+    ).count()
+    return PersonSummary(
+        person=person,
+        about_me=AboutMe.objects.filter(person=person)
+        .select_related("created_by")
+        .order_by("-version")
+        .first(),
+        relationships=list(Relationship.objects.filter(person=person, ends_on__isnull=True)),
+        lpas=list(
+            LastingPowerOfAttorney.objects.filter(person=person).prefetch_related(
+                Prefetch(
+                    "attorneys", queryset=Relationship.objects.only("given_name", "family_name")
+                )
+            )
+        ),
+        care_team=current_care_team(person),
+        possible_duplicate_count=open_duplicates,
+    )
+
+
+def about_me_history_for(actor: Actor, person_id: object) -> tuple[Person, list[AboutMe]]:
+    """Every version of About Me, newest first. Audited as a read of the record."""
+    person = get_person_for(actor, person_id)
+    versions = list(AboutMe.objects.filter(person=person).select_related("created_by"))
+    return person, versions
+
+
+def search_people(
+    actor: Actor,
+    *,
+    nhs_number: str | None = None,
+    family_name: str | None = None,
+    date_of_birth: date | None = None,
+    given_name: str | None = None,
+) -> list[Person]:
+    """People the actor may see who match an NHS number, or a family name and date of birth
+    (optionally narrowed by the start of a given name). Audits one search event."""
+    people = people_visible_to(actor)
+    if nhs_number:
+        people = people.filter(nhs_number=nhs_number)
+        query = "NHS number"
+    elif family_name and date_of_birth:
+        people = people.annotate(family_lower=Lower("family_name")).filter(
+            family_lower=family_name.strip().lower(), date_of_birth=date_of_birth
+        )
+        if given_name:
+            people = people.filter(given_name__istartswith=given_name.strip())
+        query = "name and date of birth"
+    else:
+        raise ValueError("Search by NHS number, or by family name and date of birth.")
+    found = list(
+        people.select_related("gp_practice").order_by("family_name", "given_name")[:SEARCH_LIMIT]
+    )
+    record_event(
+        actor=actor,
+        action="person.search",
+        target_type="Person",
+        target_id=found[0].pk if len(found) == 1 else "",
+        person=found[0] if len(found) == 1 else None,
+        reason=f"Searched by {query}: {len(found)} found.",
+    )
+    return found
+
+
+def caseload_for(actor: Actor) -> QuerySet[CareTeamMember]:
+    """My people: the acting role profile's current care-team memberships, with the person.
+    Audits one event for the list."""
+    from joinedup.careteams.selectors import memberships_of
+
+    record_event(actor=actor, action="caseload.view", target_type="CareTeam", reason="My people")
+    return memberships_of(actor)

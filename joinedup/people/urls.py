@@ -1,0 +1,19 @@
+"""People pages, and the care team pages under each person. Every view declares its access
+and audit with @route (core/routes.py)."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern, URLResolver, include, path
+
+from joinedup.careteams import urls as careteam_urls
+from joinedup.people import views
+
+app_name = "people"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("search/", views.search, name="search"),
+    path("<uuid:person_id>/", views.summary, name="summary"),
+    path("<uuid:person_id>/about-me/", views.about_me_history, name="about-me-history"),
+    path("<uuid:person_id>/about-me/update/", views.about_me_edit, name="about-me-edit"),
+    path("<uuid:person_id>/care-team/", include(careteam_urls.urlpatterns)),
+]

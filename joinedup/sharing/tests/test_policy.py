@@ -1,0 +1,114 @@
+"""The access policy: care-team and same-organisation bases, and the same not-found for all."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from joinedup.careteams.services import end_care_team_membership
+from joinedup.conftest import Region
+from joinedup.core.errors import NotAllowed, NotFound
+from joinedup.people.selectors import get_person_for
+from joinedup.sharing.policy import (
+    Action,
+    Basis,
+    PermissionTableError,
+    decide,
+    people_visible_to,
+    permission_table,
+    require,
+)
+
+
+def test_a_care_team_member_may_see_the_person_and_is_told_why(region: Region) -> None:
+    decision = decide(region.actor("nurse"), Action.VIEW_PERSON, region.margaret)
+    assert decision.allowed
+    assert decision.basis is Basis.CARE_TEAM
+    assert "care team" in decision.reason
+
+
+def test_an_outsider_has_no_basis_and_the_reason_says_so(region: Region) -> None:
+    decision = decide(region.actor("outsider"), Action.VIEW_PERSON, region.margaret)
+    assert not decision.allowed
+    assert "no basis" in decision.reason
+
+
+def test_missing_and_forbidden_records_get_the_same_not_found(region: Region) -> None:
+    outsider = region.actor("outsider")
+    with pytest.raises(NotFound):
+        get_person_for(outsider, region.margaret.pk)
+    with pytest.raises(NotFound):
+        get_person_for(outsider, uuid.uuid4())
+    with pytest.raises(NotFound):
+        get_person_for(outsider, "not-a-uuid")
+
+
+def test_a_gp_sees_registered_patients_through_the_same_organisation_basis(region: Region) -> None:
+    gp = region.actor("gp")
+    registered_not_in_team = (
+        people_visible_to(gp).exclude(care_team_members__role_profile=gp.role_profile).first()
+    )
+    assert registered_not_in_team is not None
+    decision = decide(gp, Action.VIEW_PERSON, registered_not_in_team)
+    assert decision.basis is Basis.SAME_ORGANISATION
+
+
+def test_the_list_filter_and_the_single_decision_agree(region: Region) -> None:
+    for key in ("nurse", "social_worker", "voluntary", "outsider", "care_home_manager"):
+        actor = region.actor(key)
+        visible = set(people_visible_to(actor).values_list("pk", flat=True))
+        for person in region.margaret.__class__.objects.all()[:40]:
+            assert decide(actor, Action.VIEW_PERSON, person).allowed == (person.pk in visible)
+
+
+def test_leaving_the_care_team_ends_access(region: Region) -> None:
+    nurse = region.actor("nurse")
+    member = region.fatima.care_team_members.get(role_profile=nurse.role_profile)
+    end_care_team_membership(
+        actor=region.actor("nurse"), member=member, reason="Discharged from district nursing"
+    )
+    member.refresh_from_db()
+    # The membership ends today, so access lasts until midnight; tomorrow it has gone.
+    assert member.ends_on is not None
+    from datetime import timedelta
+
+    member.ends_on = member.ends_on - timedelta(days=1)
+    member.starts_on = member.ends_on
+    member.save(update_fields=["ends_on", "starts_on"])
+    assert not decide(nurse, Action.VIEW_PERSON, region.fatima).allowed
+
+
+def test_seeing_a_record_does_not_mean_changing_it(region: Region) -> None:
+    voluntary = region.actor("voluntary")
+    assert decide(voluntary, Action.VIEW_PERSON, region.margaret).allowed
+    with pytest.raises(NotAllowed):
+        require(voluntary, Action.EDIT_CARE_TEAM, region.margaret)
+
+
+def test_it_administrators_have_no_access_to_records(region: Region) -> None:
+    assert not people_visible_to(region.actor("it_admin")).exists()
+
+
+def test_the_permission_table_names_only_known_roles_and_actions() -> None:
+    table = permission_table()
+    assert table["community_nurse"][Basis.CARE_TEAM] >= {Action.VIEW_PERSON, Action.EDIT_CARE_TEAM}
+    assert "it_administrator" not in table
+
+
+def test_an_unknown_role_in_the_table_stops_start_up(
+    tmp_path: object, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pathlib import Path
+
+    from joinedup.sharing import policy
+
+    bad = Path(str(tmp_path)) / "permissions.toml"
+    bad.write_text('[roles.wizard]\ncare_team = ["person.view"]\n', encoding="utf-8")
+    monkeypatch.setattr(policy, "PERMISSIONS_FILE", bad)
+    permission_table.cache_clear()
+    try:
+        with pytest.raises(PermissionTableError, match="wizard"):
+            permission_table()
+    finally:
+        permission_table.cache_clear()
