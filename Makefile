@@ -30,7 +30,7 @@ demo: setup
 	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=joinedup.settings.local $(BIN)/joinedup migrate --no-input -v 0
 	DJANGO_SETTINGS_MODULE=joinedup.settings.local $(BIN)/joinedup seed-region --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --if-empty
-	DJANGO_SETTINGS_MODULE=joinedup.settings.local $(BIN)/joinedup demo-accounts --seed $(DEMO_SEED) --url http://127.0.0.1:$(PORT)/
+	DJANGO_SETTINGS_MODULE=joinedup.settings.local $(BIN)/joinedup demo-accounts --url http://127.0.0.1:$(PORT)/
 	DJANGO_SETTINGS_MODULE=joinedup.settings.local $(BIN)/joinedup runserver 127.0.0.1:$(PORT)
 
 test: setup browser lint typecheck pytest pytest-postgres check-deploy

@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import Model
+from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 
-from joinedup.accounts.admin_site import admin_site
-from joinedup.accounts.models import RoleProfile, User
+from joinedup.accounts.admin_site import admin_site, is_it_administrator
+from joinedup.accounts.models import ApiToken, RoleProfile, User
+from joinedup.accounts.services import reset_second_factor, revoke_api_token
 from joinedup.directory.models import Organisation, Practitioner, Service, Team
 
 if TYPE_CHECKING:  # the admin classes are generic only in django-stubs
@@ -42,7 +43,27 @@ class UserAccountForm(UserFormBase):
         fields = ("username",)
 
 
-class CreatorRecordingAdmin(ModelAdminBase):
+class ItAdministratorAccess:
+    """What an IT administrator may do here comes from their role, not from Django's per-model
+    permissions, which joinedup does not hand out: the site and every model agree."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_it_administrator(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_it_administrator(request)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return is_it_administrator(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_it_administrator(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_it_administrator(request)
+
+
+class CreatorRecordingAdmin(ItAdministratorAccess, ModelAdminBase):
     """Fill in created_by on the records an IT administrator adds, inline ones included."""
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
@@ -63,7 +84,7 @@ def _record_creator(obj: Model, request: HttpRequest) -> None:
 
 
 @admin.register(User, site=admin_site)
-class JoinedupUserAdmin(UserAdminBase):
+class JoinedupUserAdmin(ItAdministratorAccess, UserAdminBase):
     form = UserAccountForm
     fieldsets = (
         (None, {"fields": ("username",)}),
@@ -86,6 +107,9 @@ class JoinedupUserAdmin(UserAdminBase):
     search_fields = ("username", "first_name", "last_name", "email")
     ordering = ("username",)
     filter_horizontal = ("groups",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # deactivate instead: the audit trail keeps naming the account
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = tuple(super().get_readonly_fields(request, obj))
@@ -118,6 +142,26 @@ class JoinedupUserAdmin(UserAdminBase):
     def second_factor(self, user: User) -> bool:
         return user.has_second_factor
 
+    actions = ("reset_authenticator",)
+
+    @admin.action(
+        description="Reset the authenticator app (confirm who is asking first; they set up a new "
+        "app at their next sign-in)"
+    )
+    def reset_authenticator(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        if not isinstance(request.user, User):
+            return
+        names = []
+        for user in queryset:
+            reset_second_factor(user=user, by=request.user)
+            names.append(user.username)
+        self.message_user(
+            request,
+            f"Authenticator app reset for {', '.join(names)}. At their next sign-in, after their "
+            "password, they will be asked to set up a new one.",
+            messages.SUCCESS,
+        )
+
 
 @admin.register(RoleProfile, site=admin_site)
 class RoleProfileAdmin(CreatorRecordingAdmin):
@@ -133,7 +177,7 @@ class RoleProfileAdmin(CreatorRecordingAdmin):
     exclude = ("created_by",)
 
 
-class RoleProfileInline(RoleProfileInlineBase):
+class RoleProfileInline(ItAdministratorAccess, RoleProfileInlineBase):
     model = RoleProfile
     fields = ("organisation", "team", "job_role", "starts_on", "ends_on")
     autocomplete_fields = ("organisation", "team")
@@ -176,3 +220,60 @@ class TeamAdmin(CreatorRecordingAdmin):
     autocomplete_fields = ("organisation", "service")
     list_select_related = ("organisation", "service")
     exclude = ("created_by",)
+
+
+@admin.register(ApiToken, site=admin_site)
+class ApiTokenAdmin(ItAdministratorAccess, ModelAdminBase):
+    """Tokens can be seen and revoked here, never created or edited: `joinedup create-api-token`
+    makes them and shows each token once."""
+
+    list_display = (
+        "name",
+        "prefix",
+        "user",
+        "role_profile",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    list_filter = ("revoked_at",)
+    search_fields = ("name", "prefix", "user__username")
+    list_select_related = ("user", "role_profile__organisation", "role_profile__practitioner")
+    fields = (
+        "name",
+        "prefix",
+        "user",
+        "role_profile",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
+    readonly_fields = fields
+    actions = ("revoke",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # revoked tokens stay, so the audit trail can name them
+
+    @admin.action(description="Revoke the selected tokens (they stop working at once)")
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiToken]) -> None:
+        if not isinstance(request.user, User):
+            return
+        revoked = [
+            t.prefix
+            for t in queryset.select_related("user")
+            if revoke_api_token(token=t, by=request.user)
+        ]
+        self.message_user(
+            request,
+            f"Revoked {len(revoked)} token(s)."
+            if revoked
+            else "Those tokens were already revoked.",
+            messages.SUCCESS if revoked else messages.WARNING,
+        )

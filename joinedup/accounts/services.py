@@ -1,4 +1,5 @@
-"""Signing in: password with lockout, then a TOTP second factor that cannot be replayed."""
+"""Signing in: password with lockout, then a TOTP second factor that cannot be replayed; API
+tokens; and the IT administrator's resets and revocations, which are audited."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from joinedup.accounts.models import ApiToken, RoleProfile, SignInFailure, User
+from joinedup.audit.services import record_event
+from joinedup.sharing.actors import Actor
 
 SIGN_IN_REFUSED = "Enter a correct username and password. After several wrong tries you must wait before you can try again."
 TOTP_STEP_SECONDS = 30
@@ -150,3 +153,44 @@ def authenticate_api_token(token: str) -> ApiToken | None:
     if ends_on is not None and ends_on < timezone.localdate():
         return None
     return record
+
+
+def _admin_actor(by: User) -> Actor:
+    return Actor(label=f"{by.get_full_name() or by.username} (IT administrator)", user=by)
+
+
+@transaction.atomic
+def reset_second_factor(*, user: User, by: User) -> None:
+    """Forget a user's authenticator app, for example after a lost phone. At their next sign-in,
+    after their password, they are asked to set up a new app. The IT administrator must confirm
+    who is asking before doing this; the reset is audited."""
+    User.objects.filter(pk=user.pk).update(totp_secret="", totp_confirmed_at=None)
+    user.totp_secret = ""
+    user.totp_confirmed_at = None
+    clear_sign_in_failures(user.username)
+    record_event(
+        actor=_admin_actor(by),
+        action="account.reset_second_factor",
+        target_type="user",
+        target_id=user.pk,
+        reason=f"Authenticator app reset for {user.username}",
+    )
+
+
+@transaction.atomic
+def revoke_api_token(*, token: ApiToken, by: User) -> bool:
+    """Stop a token working from now on. False if it was already revoked. Audited."""
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if not revoked:
+        return False
+    token.refresh_from_db(fields=["revoked_at"])
+    record_event(
+        actor=_admin_actor(by),
+        action="api_token.revoke",
+        target_type="api_token",
+        target_id=token.pk,
+        reason=f"Token {token.prefix}… of {token.user.username} revoked",
+    )
+    return True

@@ -26,6 +26,7 @@ from joinedup.core.identifiers import nhs_number_check_digit
 from joinedup.demo import names
 from joinedup.demo.catalogue import FIXED_ORGS, SERVICES, TEAMS
 from joinedup.demo.featured import ABOUT_ME_PHRASES, FEATURED, FEATURED_DUPLICATE
+from joinedup.demo.models import GeneratedRegion
 from joinedup.demo.personas import PERSONAS, Persona
 from joinedup.directory.models import (
     CapacityStatus,
@@ -739,7 +740,13 @@ def demo_totp_secret(persona: Persona, seed: int) -> str:
 
 
 def region_exists() -> bool:
-    return Organisation.objects.exists()
+    """Whether anything of a region is in the database, finished or not."""
+    return GeneratedRegion.objects.exists() or Organisation.objects.exists()
+
+
+def finished_region() -> GeneratedRegion | None:
+    """The region whose build completed, or None if there is none (or it was interrupted)."""
+    return GeneratedRegion.objects.filter(finished_at__isnull=False).order_by("-started_at").first()
 
 
 def build_region(
@@ -751,12 +758,16 @@ def build_region(
     started = time.monotonic()
     if region_exists():
         raise RuntimeError("The database already holds a region; use an empty database.")
+    # Recorded first and finished last: a build stopped half-way is then known to be unfinished.
+    record = GeneratedRegion.objects.create(people=people, seed=seed)
     builder = RegionBuilder(people=people, seed=seed, progress=progress)
     with transaction.atomic():
         builder.build_directory()
     builder.build_people()
     with transaction.atomic():
         builder.flag_seeded_duplicates()
+        record.finished_at = timezone.now()
+        record.save(update_fields=["finished_at"])
     builder.stats.people += 1
     builder.stats.seconds = time.monotonic() - started
     return builder.stats

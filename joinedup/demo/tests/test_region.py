@@ -11,6 +11,7 @@ from django.db.models import Count
 from joinedup.careteams.models import CareTeamMember
 from joinedup.conftest import REGION_SEED, Region
 from joinedup.core.identifiers import is_valid_nhs_number, is_valid_postcode
+from joinedup.demo.models import GeneratedRegion
 from joinedup.demo.personas import PERSONAS
 from joinedup.directory.models import Organisation, OrganisationType
 from joinedup.people.models import Person
@@ -62,10 +63,27 @@ def test_seeding_twice_refuses_and_if_empty_leaves_it_alone(region: Region) -> N
     call_command("seed_region", people=20, if_empty=True)
 
 
+def test_an_interrupted_build_is_reported_not_mistaken_for_a_region(region: Region) -> None:
+    GeneratedRegion.objects.update(finished_at=None)  # as if the build had been stopped
+
+    with pytest.raises(CommandError, match="never finished"):
+        call_command("seed_region", people=20, if_empty=True)
+    with pytest.raises(CommandError, match="No finished demo region"):
+        call_command("demo_accounts")
+
+
+def test_the_build_records_its_size_and_seed(region: Region) -> None:
+    record = GeneratedRegion.objects.get()
+    assert record.is_finished
+    assert record.seed == REGION_SEED
+    assert Person.objects.count() == record.people + 1  # and the featured duplicate
+
+
 def test_demo_accounts_lists_every_persona_with_a_working_password(
     region: Region, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    call_command("demo_accounts", json=True, seed=REGION_SEED)
+    # No --seed: the command uses the seed recorded when the region was built.
+    call_command("demo_accounts", json=True)
     accounts = json.loads(capsys.readouterr().out)
     assert {a["username"] for a in accounts} == {p.username for p in PERSONAS}
     nurse = next(a for a in accounts if a["username"] == "nadia.okafor")

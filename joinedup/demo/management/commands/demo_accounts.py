@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from joinedup.accounts.models import User
 from joinedup.demo.personas import PERSONAS
-from joinedup.demo.region import demo_password
+from joinedup.demo.region import demo_password, finished_region
 
 
 class Command(BaseCommand):
@@ -19,7 +19,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="Print JSON for scripts.")
         parser.add_argument(
-            "--seed", type=int, default=2026, help="The seed the region was built with."
+            "--seed",
+            type=int,
+            default=None,
+            help="The seed the region was built with (default: the one recorded when it was built).",
         )
         parser.add_argument("--url", default="", help="Where the demo is served, for the printout.")
 
@@ -29,8 +32,10 @@ class Command(BaseCommand):
         users = {
             u.username: u for u in User.objects.filter(username__in=[p.username for p in PERSONAS])
         }
-        if not users:
-            raise CommandError("No demo region here. Run `joinedup seed-region` first.")
+        region = finished_region()
+        if not users or region is None:
+            raise CommandError("No finished demo region here. Run `joinedup seed-region` first.")
+        seed = region.seed if options["seed"] is None else options["seed"]
         accounts = []
         for persona in PERSONAS:
             user = users.get(persona.username)
@@ -40,7 +45,7 @@ class Command(BaseCommand):
             accounts.append(
                 {
                     "username": persona.username,
-                    "password": demo_password(persona, options["seed"]),
+                    "password": demo_password(persona, seed),
                     "totp_secret": user.totp_secret,
                     "organisation": profile.organisation.name if profile else "",
                     "role": profile.get_job_role_display() if profile else "",

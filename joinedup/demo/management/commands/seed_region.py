@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from joinedup.demo.region import build_region, region_exists
+from joinedup.demo.region import build_region, finished_region, region_exists
 
 
 class Command(BaseCommand):
@@ -25,6 +25,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if region_exists():
+            if finished_region() is None:
+                raise CommandError(
+                    "A region was started in this database but never finished (the build was "
+                    "interrupted). Start again with an empty database: for the demo, delete "
+                    "var/joinedup.sqlite3 and the -wal and -shm files beside it."
+                )
             if options["if_empty"]:
                 self.stdout.write("A region is already there; leaving it as it is.")
                 return
