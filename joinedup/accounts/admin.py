@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
-from django.db.models import Model, QuerySet
+from django.db.models import Model, QuerySet, URLField
 from django.forms import ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
@@ -65,6 +65,9 @@ class ItAdministratorAccess:
 
 class CreatorRecordingAdmin(ItAdministratorAccess, ModelAdminBase):
     """Fill in created_by on the records an IT administrator adds, inline ones included."""
+
+    # A web address typed without a scheme means https (Django 6's default, chosen now).
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if not change:

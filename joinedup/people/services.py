@@ -12,9 +12,11 @@ from django.utils import timezone
 from joinedup.audit.services import record_event
 from joinedup.careteams.models import CareTeamMember, CareTeamRole, ChangeKind
 from joinedup.careteams.services import record_care_team_change
-from joinedup.core.errors import NotAllowed
+from joinedup.core.errors import DomainRuleBroken, NotAllowed
+from joinedup.core.identifiers import InvalidIdentifier, normalise_nhs_number, normalise_postcode
 from joinedup.people.models import (
     AboutMe,
+    CommunicationNeed,
     LastingPowerOfAttorney,
     Person,
     PossibleDuplicate,
@@ -49,6 +51,49 @@ PERSON_FIELDS = frozenset(
         "date_of_death",
     }
 )
+
+
+def _checked(fields: dict[str, Any], *, current: Person | None = None) -> dict[str, Any]:
+    """The person's fields with the domain's rules applied: NHS number by the Modulus 11 and
+    repeated-digit rules, postcode in its real format (both stored normalised), a name, and
+    dates that make sense. Raises DomainRuleBroken naming the field. Every way in (pages, API,
+    imports) comes through here, so the rules hold whatever the caller checked."""
+    checked = dict(fields)
+    for name in ("given_name", "family_name"):
+        if name in checked or current is None:
+            value = str(checked.get(name, "")).strip()
+            if not value:
+                label = "first name" if name == "given_name" else "last name"
+                raise DomainRuleBroken(f"Enter the person's {label}.", field=name)
+            checked[name] = value
+    for name, normalise in (("nhs_number", normalise_nhs_number), ("postcode", normalise_postcode)):
+        raw = str(checked.get(name, "") or "").strip()
+        if name in checked:
+            try:
+                checked[name] = normalise(raw) if raw else ""
+            except InvalidIdentifier as error:
+                raise DomainRuleBroken(str(error), field=name) from error
+    today = timezone.localdate()
+    born = checked.get("date_of_birth", current.date_of_birth if current else None)
+    died = checked.get("date_of_death", current.date_of_death if current else None)
+    if born is None:
+        raise DomainRuleBroken("Enter the person's date of birth.", field="date_of_birth")
+    if born > today:
+        raise DomainRuleBroken("Date of birth must be today or in the past.", field="date_of_birth")
+    if died is not None and died > today:
+        raise DomainRuleBroken("Date of death must be today or in the past.", field="date_of_death")
+    if died is not None and died < born:
+        raise DomainRuleBroken(
+            "Date of death must be on or after the date of birth.", field="date_of_death"
+        )
+    needs = checked.get("communication_needs")
+    if needs is not None:
+        unknown = sorted(set(needs) - set(CommunicationNeed.values))
+        if unknown:
+            raise DomainRuleBroken(
+                f"Unknown communication need: {', '.join(unknown)}.", field="communication_needs"
+            )
+    return checked
 
 
 def find_possible_duplicates(person: Person) -> list[tuple[Person, str]]:
@@ -96,7 +141,7 @@ def register_person(*, actor: Actor, role: str = CareTeamRole.MEMBER, **fields: 
     unknown = set(fields) - PERSON_FIELDS
     if unknown:
         raise TypeError(f"Unknown person fields: {sorted(unknown)}")
-    person = Person.objects.create(created_by=actor.user, **fields)
+    person = Person.objects.create(created_by=actor.user, **_checked(fields))
     member = CareTeamMember.objects.create(
         person=person,
         role_profile=actor.role_profile,
@@ -128,6 +173,7 @@ def update_person_details(*, actor: Actor, person: Person, **changes: Any) -> Pe
     unknown = set(changes) - PERSON_FIELDS
     if unknown:
         raise TypeError(f"Unknown person fields: {sorted(unknown)}")
+    changes = _checked(changes, current=person)
     changed = [name for name, value in changes.items() if getattr(person, name) != value]
     for name in changed:
         setattr(person, name, changes[name])

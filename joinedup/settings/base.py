@@ -156,4 +156,3 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
 LOGIN_URL_PATH = "/sign-in/"
-FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6.0 behaviour now: a bare address means https

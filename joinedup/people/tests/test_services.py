@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
 from joinedup.conftest import Region
-from joinedup.core.errors import NotAllowed, NotFound
+from joinedup.core.errors import DomainRuleBroken, NotAllowed, NotFound
 from joinedup.people.models import (
     AboutMe,
     LpaStatus,
@@ -157,3 +158,54 @@ def test_attorneys_must_be_the_persons_own_relationships(region: Region) -> None
             attorneys_act="sole",
             status=LpaStatus.REGISTERED,
         )
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [
+        ({"nhs_number": "999 000 1112"}, "nhs_number", "not a valid NHS number"),
+        ({"nhs_number": "4444444444"}, "nhs_number", "same digit 10 times"),
+        ({"postcode": "ZZ99 9ZZZ"}, "postcode", "real postcode"),
+        ({"given_name": "  "}, "given_name", "first name"),
+        ({"date_of_birth": date(2999, 1, 1)}, "date_of_birth", "in the past"),
+        ({"date_of_death": date(1940, 1, 1)}, "date_of_death", "on or after the date of birth"),
+        ({"communication_needs": ["semaphore"]}, "communication_needs", "semaphore"),
+    ],
+)
+def test_registration_enforces_the_rules_whatever_the_caller_checked(
+    region: Region, fields: dict[str, object], field: str, message: str
+) -> None:
+    details: dict[str, Any] = {
+        "given_name": "Tomasz",
+        "family_name": "Nowak",
+        "date_of_birth": date(1950, 5, 1),
+        **fields,
+    }
+    with pytest.raises(DomainRuleBroken, match=message) as refused:
+        register_person(actor=region.actor("nurse"), **details)
+    assert refused.value.field == field
+
+
+def test_identifiers_are_stored_the_way_they_are_compared(region: Region) -> None:
+    person = register_person(
+        actor=region.actor("nurse"),
+        nhs_number="943-476-5919",
+        given_name="Tomasz",
+        family_name="Nowak",
+        date_of_birth=date(1950, 5, 1),
+        postcode=" cd9  1ab ",
+    )
+    person.refresh_from_db()
+    assert (person.nhs_number, person.postcode) == ("9434765919", "CD9 1AB")
+
+
+def test_a_change_of_details_cannot_break_the_rules(region: Region) -> None:
+    margaret = region.margaret
+    with pytest.raises(DomainRuleBroken, match="on or after the date of birth"):
+        update_person_details(
+            actor=region.actor("nurse"),
+            person=margaret,
+            date_of_death=margaret.date_of_birth - timedelta(days=1),
+        )
+    margaret.refresh_from_db()
+    assert margaret.date_of_death is None
