@@ -2,18 +2,22 @@
 
 Tests speak as personas (STYLE.md habit 8): `region.actor("nurse")` is Nadia Okafor acting as a
 community nurse; `region.margaret` is a featured person whose care team spans five
-organisations; `region.actor("outsider")` works in a care home with no part in her care."""
+organisations; `region.actor("outsider")` works in a care home with no part in her care.
+Page tests start from `sign_in("nurse")`: the test client past both sign-in steps."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.db import connections
+from django.test import Client
 
 from joinedup.accounts.models import RoleProfile, User
+from joinedup.accounts.session import ACTING_ROLE, LAST_SEEN_AT, SECOND_FACTOR_DONE, SIGNED_IN_AT
 from joinedup.demo.featured import FEATURED
 from joinedup.demo.personas import PERSONAS_BY_KEY
 from joinedup.demo.region import build_region, demo_password, region_exists
@@ -96,3 +100,26 @@ class Region:
 @pytest.fixture
 def region(db: Any) -> Region:
     return Region()
+
+
+SignIn = Callable[[str], Client]
+
+
+@pytest.fixture
+def sign_in(client: Client, region: Region) -> SignIn:
+    """sign_in("nurse") returns the test client signed in as that persona, past both sign-in
+    steps and acting in their usual role profile. Signing in itself is tested by the accounts
+    tests; page tests start after it."""
+
+    def signed_in_as(key: str) -> Client:
+        client.force_login(region.user(key))
+        session = client.session
+        now = time.time()
+        session[SECOND_FACTOR_DONE] = True
+        session[SIGNED_IN_AT] = now
+        session[LAST_SEEN_AT] = now
+        session[ACTING_ROLE] = str(region.role_profile(key).pk)
+        session.save()
+        return client
+
+    return signed_in_as

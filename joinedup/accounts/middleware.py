@@ -19,7 +19,7 @@ PUBLIC_PREFIXES = ("/sign-in", "/healthz", "/static/", "/api/", "/accessibility"
 
 
 class SessionLifetimeMiddleware:
-    """End a session after SESSION_COOKIE_AGE idle seconds or the absolute lifetime."""
+    """End a session after JOINEDUP_SESSION_IDLE_SECONDS idle or the absolute lifetime."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -30,7 +30,7 @@ class SessionLifetimeMiddleware:
             signed_in = request.session.get(SIGNED_IN_AT, now)
             last_seen = request.session.get(LAST_SEEN_AT, now)
             too_old = now - signed_in > settings.JOINEDUP_SESSION_ABSOLUTE_SECONDS
-            idle = now - last_seen > settings.SESSION_COOKIE_AGE
+            idle = now - last_seen > settings.JOINEDUP_SESSION_IDLE_SECONDS
             if too_old or idle:
                 logout(request)
                 request.session["joinedup.ended"] = "idle" if idle else "expired"

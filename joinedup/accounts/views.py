@@ -60,7 +60,7 @@ def duration_words(seconds: int) -> str:
 
 def session_ended_message(reason: object) -> str:
     if reason == "idle":
-        idle = duration_words(settings.SESSION_COOKIE_AGE)
+        idle = duration_words(settings.JOINEDUP_SESSION_IDLE_SECONDS)
         return f"You were signed out because you were inactive for {idle}."
     if reason == "expired":
         absolute = duration_words(settings.JOINEDUP_SESSION_ABSOLUTE_SECONDS)

@@ -61,9 +61,11 @@ class EndCareTeamMembershipForm(NhsukForm):
         error_messages={"required": "Say why they are leaving the care team"},
     )
     ends_on = NhsDateField(
-        label="Last day in the care team",
+        label="Date they leave the care team",
         required=False,
-        help_text="Leave this empty to end it today. For example, 27 3 2026",
+        help_text="From this date they are no longer in the care team, and lose access to the "
+        "record through it. Leave it empty for them to leave straight away. "
+        "For example, 27 3 2026",
     )
 
     def clean_reason(self) -> str:

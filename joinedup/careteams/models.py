@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.db import models
 
 from joinedup.core.models import BaseModel
+
+
+def in_force_on(day: date, prefix: str = "") -> models.Q:
+    """Memberships in force on `day`: started by then, and `day` is before the day they leave.
+    `ends_on` is the day a member leaves: from that day they are no longer in the care team, so
+    ending a membership "now" ends the access it gave at once. The one definition for the
+    policy, the selectors and the services; `prefix` reaches it through a relation."""
+    return models.Q(**{f"{prefix}starts_on__lte": day}) & (
+        models.Q(**{f"{prefix}ends_on__isnull": True}) | models.Q(**{f"{prefix}ends_on__gt": day})
+    )
 
 
 class CareTeamRole(models.TextChoices):
@@ -48,7 +60,9 @@ class CareTeamMember(BaseModel):
     )
     responsibilities = models.TextField(blank=True)
     starts_on = models.DateField()
-    ends_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(
+        null=True, blank=True, help_text="The day they leave: not in the care team from then."
+    )
 
     class Meta:
         ordering = ["person", "role", "starts_on"]

@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from joinedup.careteams.models import CareTeamChange, CareTeamMember
+from joinedup.careteams.models import CareTeamChange, CareTeamMember, in_force_on
 from joinedup.people.models import Person
 from joinedup.sharing.actors import Actor
 
 
 def _active_today() -> Q:
-    today = timezone.localdate()
-    return Q(starts_on__lte=today) & (Q(ends_on__isnull=True) | Q(ends_on__gte=today))
+    return in_force_on(timezone.localdate())
 
 
 def current_care_team(person: Person) -> list[CareTeamMember]:

@@ -9,7 +9,13 @@ from django.utils import timezone
 
 from joinedup.accounts.models import RoleProfile
 from joinedup.audit.services import record_event
-from joinedup.careteams.models import CareTeamChange, CareTeamMember, CareTeamRole, ChangeKind
+from joinedup.careteams.models import (
+    CareTeamChange,
+    CareTeamMember,
+    CareTeamRole,
+    ChangeKind,
+    in_force_on,
+)
 from joinedup.core.errors import DomainRuleBroken
 from joinedup.people.models import Person, Relationship
 from joinedup.sharing.actors import Actor
@@ -39,8 +45,8 @@ def _check_single_lead(
         return
     today = timezone.localdate()
     leads = CareTeamMember.objects.filter(
-        person=person, role=CareTeamRole.LEAD_PROFESSIONAL, starts_on__lte=today
-    ).exclude(ends_on__lt=today)
+        in_force_on(today), person=person, role=CareTeamRole.LEAD_PROFESSIONAL
+    )
     if excluding is not None:
         leads = leads.exclude(pk=excluding.pk)
     if leads.exists():

@@ -22,3 +22,8 @@ class DomainRuleBroken(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class EditConflict(Exception):
+    """Someone else changed the record after the writer opened it: show both versions rather
+    than silently replacing theirs."""

@@ -441,11 +441,56 @@ class NhsukBoundField(BoundField):
         return field_params(self, overrides)
 
 
+# Raised by validators rather than the field, so absent from the field's own messages.
+_VALIDATOR_CODES = frozenset({"max_length", "min_length", "max_value", "min_value"})
+
+
+def _django_defaults(field: forms.Field) -> dict[str, str]:
+    defaults: dict[str, str] = {}
+    for cls in reversed(type(field).__mro__):
+        defaults.update({k: str(v) for k, v in getattr(cls, "default_error_messages", {}).items()})
+    return defaults
+
+
+def _plain_english_messages(name: str, field: forms.Field) -> None:
+    """Replace Django's generic messages ("This field is required.", "Ensure this value has at
+    most 200 characters (it has 201).") with ones that name the field, in the NHS.UK style.
+    A message a form sets itself is left alone."""
+    label = str(field.label or name.replace("_", " ").capitalize())
+    lower = label[0].lower() + label[1:] if label[:2] != label[:2].upper() else label
+    choosing = isinstance(field, forms.ChoiceField | forms.ModelChoiceField)
+    plain = {
+        "required": f"Select {lower}" if choosing else f"Enter {lower}",
+        "max_length": f"{label} must be %(limit_value)d characters or fewer",
+        "min_length": f"{label} must be %(limit_value)d characters or more",
+        "invalid_choice": f"Select {lower} from the list",  # noqa: S608 - words, not SQL
+        "invalid_list": f"Select {lower} from the list",  # noqa: S608
+        "max_value": f"{label} must be %(limit_value)s or less",
+        "min_value": f"{label} must be %(limit_value)s or more",
+    }
+    if isinstance(field, forms.IntegerField):
+        plain["invalid"] = f"{label} must be a whole number"
+    elif isinstance(field, forms.EmailField):
+        plain["invalid"] = "Enter an email address in the correct format, like name@example.com"
+    defaults = _django_defaults(field)
+    for code, message in plain.items():
+        current = field.error_messages.get(code)
+        if current is None and code in _VALIDATOR_CODES:
+            field.error_messages[code] = message  # raised by validators, not the field
+        elif current is not None and str(current) == defaults.get(code):
+            field.error_messages[code] = message
+
+
 class NhsukFormMixin(forms.BaseForm):
     """Mix into a Django Form or ModelForm (before it) to render it with
     core/macros/forms.jinja: `class PersonForm(NhsukFormMixin, forms.ModelForm)`."""
 
     bound_field_class = NhsukBoundField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            _plain_english_messages(name, field)
 
     def nhsuk_error_summary(self) -> dict[str, Any] | None:
         return error_summary_params(self)

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from joinedup.core.context import actor_for, needs_actor, render_page
 from joinedup.core.routes import Access, Audit, route
 from joinedup.people.selectors import caseload_for
+from joinedup.sharing.policy import may_register_people
 
 
 @route(access=Access.STAFF, audit=Audit.READ)
@@ -17,8 +18,14 @@ from joinedup.people.selectors import caseload_for
 @needs_actor
 def home(request: HttpRequest) -> HttpResponse:
     """My people: everyone whose care team the acting role profile is in."""
-    members = list(caseload_for(actor_for(request)))
-    return render_page(request, "core/home.jinja", {"members": members}, page_title="My people")
+    actor = actor_for(request)
+    members = list(caseload_for(actor))
+    return render_page(
+        request,
+        "core/home.jinja",
+        {"members": members, "may_register": may_register_people(actor)},
+        page_title="My people",
+    )
 
 
 def database_is_up() -> bool:

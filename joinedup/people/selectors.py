@@ -107,6 +107,54 @@ def person_summary_for(actor: Actor, person_id: object) -> PersonSummary:
     )
 
 
+@dataclass(frozen=True)
+class PossibleDuplicates:
+    """The open possible-duplicate flags on a person: the other records the actor may see,
+    and how many more there are that they may not (counted, never named)."""
+
+    visible: list[tuple[Person, str]]
+    hidden_count: int
+
+    @property
+    def count(self) -> int:
+        return len(self.visible) + self.hidden_count
+
+
+def possible_duplicate_count(actor: Actor, person: Person) -> int:
+    """How many records may be the same person, whoever may see them. For a person the actor
+    has already opened (get_person_for) or has just registered; names no one, so not audited."""
+    return PossibleDuplicate.objects.filter(person=person, status=DuplicateStatus.OPEN).count()
+
+
+def possible_duplicates_for(actor: Actor, person: Person) -> PossibleDuplicates:
+    """The records that may be the same person as one the actor has already opened
+    (get_person_for). Only records the actor may see themselves are listed; the others are
+    only counted. Audits one read of each record listed, as a possible duplicate."""
+    flags = list(
+        PossibleDuplicate.objects.filter(person=person, status=DuplicateStatus.OPEN)
+        .select_related("other")
+        .order_by("created_at", "other_id")
+    )
+    if not flags:
+        return PossibleDuplicates(visible=[], hidden_count=0)
+    may_see = set(
+        people_visible_to(actor)
+        .filter(pk__in=[flag.other_id for flag in flags])
+        .values_list("pk", flat=True)
+    )
+    visible = [(flag.other, flag.reason) for flag in flags if flag.other_id in may_see]
+    for other, reason in visible:
+        record_event(
+            actor=actor,
+            action="person.possible_duplicate.view",
+            target_type="Person",
+            target_id=other.pk,
+            person=other,
+            reason=f"Listed as a possible duplicate ({reason.lower()}) of {person.pk}.",
+        )
+    return PossibleDuplicates(visible=visible, hidden_count=len(flags) - len(visible))
+
+
 def about_me_history_for(actor: Actor, person_id: object) -> tuple[Person, list[AboutMe]]:
     """Every version of About Me, newest first. Audited as a read of the record."""
     person = get_person_for(actor, person_id)

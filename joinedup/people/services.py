@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -12,7 +13,7 @@ from django.utils import timezone
 from joinedup.audit.services import record_event
 from joinedup.careteams.models import CareTeamMember, CareTeamRole, ChangeKind
 from joinedup.careteams.services import record_care_team_change
-from joinedup.core.errors import DomainRuleBroken, NotAllowed
+from joinedup.core.errors import DomainRuleBroken, EditConflict, NotAllowed
 from joinedup.core.identifiers import InvalidIdentifier, normalise_nhs_number, normalise_postcode
 from joinedup.people.models import (
     AboutMe,
@@ -167,12 +168,26 @@ def register_person(*, actor: Actor, role: str = CareTeamRole.MEMBER, **fields: 
 
 
 @transaction.atomic
-def update_person_details(*, actor: Actor, person: Person, **changes: Any) -> Person:
-    """Change demographics or communication needs. Needs person.edit. Audits which fields."""
+def update_person_details(
+    *, actor: Actor, person: Person, unchanged_since: datetime | None = None, **changes: Any
+) -> Person:
+    """Change demographics or communication needs. Needs person.edit. Audits which fields.
+    With `unchanged_since` (the `updated_at` the writer started from), raises EditConflict if
+    the record has been saved since, checked under a row lock so two racing edits cannot both
+    win."""
     require(actor, Action.EDIT_PERSON, person)
     unknown = set(changes) - PERSON_FIELDS
     if unknown:
         raise TypeError(f"Unknown person fields: {sorted(unknown)}")
+    if unchanged_since is not None:
+        saved_at = (
+            Person.objects.select_for_update()
+            .filter(pk=person.pk)
+            .values_list("updated_at", flat=True)
+            .first()
+        )
+        if saved_at != unchanged_since:
+            raise EditConflict
     changes = _checked(changes, current=person)
     changed = [name for name, value in changes.items() if getattr(person, name) != value]
     for name in changed:

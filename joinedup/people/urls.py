@@ -12,7 +12,9 @@ app_name = "people"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("search/", views.search, name="search"),
+    path("new/", views.register, name="register"),
     path("<uuid:person_id>/", views.summary, name="summary"),
+    path("<uuid:person_id>/details/", views.details_edit, name="details-edit"),
     path("<uuid:person_id>/about-me/", views.about_me_history, name="about-me-history"),
     path("<uuid:person_id>/about-me/update/", views.about_me_edit, name="about-me-edit"),
     path("<uuid:person_id>/care-team/", include(careteam_urls.urlpatterns)),

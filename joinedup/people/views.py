@@ -1,4 +1,5 @@
-"""People pages: find a person, their summary, and About Me with its history.
+"""People pages: find a person, register one, their summary, changing their details, and About
+Me with its history.
 
 Views validate and render; selectors read through the access policy and audit; services
 write. A person the actor may not see does not exist for them: missing and forbidden records
@@ -9,6 +10,8 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.contrib import messages
@@ -16,14 +19,27 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from joinedup.core.context import actor_for, needs_actor, render_page
-from joinedup.core.errors import DomainRuleBroken, NotAllowed, NotFound
+from joinedup.core.errors import DomainRuleBroken, EditConflict, NotAllowed, NotFound
+from joinedup.core.jinja import format_date
 from joinedup.core.routes import Access, Audit, route
-from joinedup.people.forms import AboutMeForm, PersonSearchForm
+from joinedup.people.forms import (
+    AboutMeForm,
+    ChangeDetailsForm,
+    PersonSearchForm,
+    RegisterPersonForm,
+)
 from joinedup.people.models import AboutMe, Person
-from joinedup.people.selectors import about_me_history_for, person_summary_for, search_people
-from joinedup.people.services import record_about_me
+from joinedup.people.selectors import (
+    about_me_history_for,
+    get_person_for,
+    person_summary_for,
+    possible_duplicate_count,
+    possible_duplicates_for,
+    search_people,
+)
+from joinedup.people.services import record_about_me, register_person, update_person_details
 from joinedup.sharing.actors import Actor
-from joinedup.sharing.policy import Action, decide
+from joinedup.sharing.policy import Action, decide, may_register_people
 
 View = Callable[..., HttpResponse]
 
@@ -94,7 +110,7 @@ def search(request: HttpRequest) -> HttpResponse:
     return render_page(
         request,
         "people/search.jinja",
-        {"form": form, "results": results},
+        {"form": form, "results": results, "may_register": may_register_people(actor)},
         page_title="Find a person",
     )
 
@@ -118,6 +134,10 @@ def summary(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
             "record": record,
             "person": person,
             "organisation_count": len(organisations),
+            "duplicates": possible_duplicates_for(actor, person)
+            if record.possible_duplicate_count
+            else None,
+            "may_edit_person": decide(actor, Action.EDIT_PERSON, person).allowed,
             "may_edit_about_me": decide(actor, Action.EDIT_ABOUT_ME, person).allowed,
             "may_edit_care_team": decide(actor, Action.EDIT_CARE_TEAM, person).allowed,
             "sections": about_me_sections(),
@@ -210,3 +230,165 @@ def _about_me_page(
         },
         page_title=f"Update About Me: {person.full_name}",
     )
+
+
+# -- registering a person and changing their details ------------------------------------------
+
+
+def cannot_register(request: HttpRequest, actor: Actor) -> HttpResponse:
+    """Roles that may not register people get a page saying why, not a form they cannot use."""
+    return render_page(
+        request,
+        "people/cannot_register.jinja",
+        {"role_profile": actor.role_profile},
+        page_title="You cannot register people",
+        status=403,
+    )
+
+
+@route(access=Access.STAFF, audit=Audit.WRITE)
+@needs_actor
+def register(request: HttpRequest) -> HttpResponse:
+    """Register someone not yet on joinedup; the registrant joins their care team. The service
+    flags possible duplicates rather than refusing them, so say how many were found."""
+    actor = actor_for(request)
+    if not may_register_people(actor):
+        return cannot_register(request, actor)
+    form = RegisterPersonForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            person = register_person(
+                actor=actor, role=form.cleaned_data["care_team_role"], **form.person_fields()
+            )
+        except DomainRuleBroken as error:
+            add_rule_error(form, error)
+        except NotAllowed:
+            return cannot_register(request, actor)
+        else:
+            messages.success(
+                request,
+                f"{person.full_name} has been registered and you have joined their care team.",
+            )
+            duplicates = possible_duplicate_count(actor, person)
+            if duplicates:
+                messages.warning(request, duplicates_message(duplicates))
+            return redirect("people:summary", person_id=person.pk)
+    return render_page(
+        request, "people/register.jinja", {"form": form}, page_title="Register a person"
+    )
+
+
+def duplicates_message(count: int) -> str:
+    found = "1 possible duplicate" if count == 1 else f"{count} possible duplicates"
+    return (
+        f"This person may already be on joinedup: {found} found. Check the warning on their "
+        "record, and tell your records team so the records can be merged if they are the "
+        "same person."
+    )
+
+
+@route(access=Access.PERSON_POLICY, audit=Audit.WRITE)
+@needs_actor
+@answers_person_errors
+def details_edit(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
+    """Change a person's details. If someone saved them while this form was open, show their
+    version beside what was typed instead of replacing it silently."""
+    actor = actor_for(request)
+    person = get_person_for(actor, person_id)
+    refusal = refusal_for(actor, Action.EDIT_PERSON, person)
+    if refusal:
+        return not_allowed(request, refusal, person)
+    if request.method != "POST":
+        form = ChangeDetailsForm(initial=ChangeDetailsForm.initial_from(person))
+        return _details_page(request, person, form)
+    form = ChangeDetailsForm(request.POST)
+    if not form.is_valid():
+        return _details_page(request, person, form)
+    based_on = form.cleaned_data["based_on"]
+    if based_on != person.updated_at:
+        return _details_conflict(request, person)
+    try:
+        update_person_details(
+            actor=actor, person=person, unchanged_since=based_on, **form.person_fields()
+        )
+    except EditConflict:
+        # Saved by someone else in the moment since this request read the record.
+        return _details_conflict(request, get_person_for(actor, person.pk))
+    except DomainRuleBroken as error:
+        add_rule_error(form, error)
+        return _details_page(request, person, form)
+    messages.success(request, f"{person.known_as}'s details have been updated.")
+    return redirect("people:summary", person_id=person.pk)
+
+
+def _details_conflict(request: HttpRequest, saved: Person) -> HttpResponse:
+    # Keep what was typed (every checkbox too), point the next save at the details now saved,
+    # and say what happened.
+    data = request.POST.copy()
+    data["based_on"] = saved.updated_at.isoformat()
+    form = ChangeDetailsForm(data)
+    form.is_valid()
+    form.add_error(
+        None,
+        f"Someone else changed {saved.known_as}'s details while you were editing. The saved "
+        "details are shown below your changes. Check both, then save again.",
+    )
+    return _details_page(request, saved, form, conflict=saved_details(saved, form))
+
+
+def _details_page(
+    request: HttpRequest,
+    person: Person,
+    form: ChangeDetailsForm,
+    *,
+    conflict: list[SavedDetail] | None = None,
+) -> HttpResponse:
+    return render_page(
+        request,
+        "people/details_edit.jinja",
+        {"person": person, "form": form, "conflict": conflict},
+        page_title=f"Change details: {person.full_name}",
+    )
+
+
+@dataclass(frozen=True)
+class SavedDetail:
+    label: str
+    value: str
+    differs: bool  # from what the writer typed
+
+
+def saved_details(person: Person, form: ChangeDetailsForm) -> list[SavedDetail]:
+    """The person's saved details, labelled as on the form, marking those that differ from
+    what was typed."""
+    cleaned = getattr(form, "cleaned_data", {})
+    complete = all(name in cleaned for name in ChangeDetailsForm.PERSON_FIELDS)
+    typed = form.person_fields() if complete else {}
+    details = []
+    for name in ChangeDetailsForm.PERSON_FIELDS:
+        saved = getattr(person, name)
+        mine = typed.get(name, saved)
+        if isinstance(saved, list) and isinstance(mine, list):
+            differs = set(saved) != set(mine)
+        else:
+            differs = mine != saved
+        label = str(form.fields[name].label).removesuffix(" (optional)")
+        details.append(SavedDetail(label, _shown(person, name), differs))
+    return details
+
+
+def _shown(person: Person, name: str) -> str:
+    value = getattr(person, name)
+    if name == "nhs_number":
+        return person.nhs_number_display
+    if name == "sex":
+        return person.get_sex_display()
+    if name == "gp_practice":
+        return value.name if value else "Not known or not registered with a GP"
+    if name == "interpreter_needed":
+        return "Yes" if value else "No"
+    if name == "communication_needs":
+        return ", ".join(person.communication_need_labels()) or "None recorded"
+    if isinstance(value, date):
+        return format_date(value)
+    return str(value or "Not recorded")

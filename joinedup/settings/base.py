@@ -113,7 +113,11 @@ LOGIN_REDIRECT_URL = "core:home"
 # Sessions: idle timeout (cookie age, renewed on each request) and an absolute lifetime
 # enforced by SessionLifetimeMiddleware.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
-SESSION_COOKIE_AGE = env_int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60, minimum=60)
+# A session ends after JOINEDUP_SESSION_IDLE_SECONDS without a request or the absolute lifetime
+# after sign-in, whichever comes first (accounts.middleware enforces both and says which). The
+# stored session lives as long as the absolute lifetime so that the middleware, not the session
+# store, ends an idle session and can tell the user why. The cookie ends with the browser.
+JOINEDUP_SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60, minimum=60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
@@ -121,6 +125,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 JOINEDUP_SESSION_ABSOLUTE_SECONDS = env_int(
     "SESSION_ABSOLUTE_LIFETIME_SECONDS", default=12 * 60 * 60, minimum=60
 )
+SESSION_COOKIE_AGE = max(JOINEDUP_SESSION_ABSOLUTE_SECONDS, JOINEDUP_SESSION_IDLE_SECONDS)
 JOINEDUP_SIGN_IN_MAX_FAILURES = env_int("SIGN_IN_MAX_FAILURES", default=5, minimum=1)
 JOINEDUP_SIGN_IN_LOCKOUT_SECONDS = env_int("SIGN_IN_LOCKOUT_SECONDS", default=15 * 60, minimum=1)
 JOINEDUP_TOTP_ISSUER = env_str("TOTP_ISSUER", "joinedup")

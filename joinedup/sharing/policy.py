@@ -21,7 +21,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from joinedup.accounts.roles import JobRole
-from joinedup.careteams.models import CareTeamMember
+from joinedup.careteams.models import CareTeamMember, in_force_on
 from joinedup.core.errors import NotAllowed, NotFound
 from joinedup.people.models import Person
 from joinedup.sharing.actors import Actor
@@ -96,9 +96,7 @@ def role_may(job_role: str | None, basis: Basis, action: Action) -> bool:
 
 
 def _active_on(day: date, prefix: str = "") -> Q:
-    return Q(**{f"{prefix}starts_on__lte": day}) & (
-        Q(**{f"{prefix}ends_on__isnull": True}) | Q(**{f"{prefix}ends_on__gte": day})
-    )
+    return in_force_on(day, prefix)
 
 
 def _basis_care_team(actor: Actor, day: date) -> Q:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from joinedup.careteams.models import CareTeamChange, CareTeamRole, ChangeKind
-from joinedup.careteams.selectors import care_team_history_for
+from joinedup.careteams.selectors import care_team_history_for, current_care_team
 from joinedup.careteams.services import (
     add_care_team_member,
     change_care_team_member,
@@ -13,6 +16,7 @@ from joinedup.careteams.services import (
 )
 from joinedup.conftest import Region
 from joinedup.core.errors import DomainRuleBroken, NotAllowed, NotFound
+from joinedup.people.selectors import get_person_for
 
 
 def test_every_change_is_kept_with_who_made_it_and_why(region: Region) -> None:
@@ -102,3 +106,30 @@ def test_an_outsider_cannot_change_or_even_find_the_team(region: Region) -> None
         end_care_team_membership(actor=region.actor("outsider"), member=member, reason="Because")
     with pytest.raises(NotFound):
         care_team_history_for(region.actor("outsider"), region.margaret.pk)
+
+
+def test_someone_leaving_the_team_now_loses_access_at_once(region: Region) -> None:
+    # Tom, the discharge coordinator, is in Margaret's team only for her discharge.
+    discharge = region.actor("discharge")
+    assert get_person_for(discharge, region.margaret.pk) == region.margaret
+    member = region.margaret.care_team_members.get(role_profile=region.role_profile("discharge"))
+
+    end_care_team_membership(
+        actor=region.actor("social_worker"), member=member, reason="Home since Friday"
+    )
+
+    assert member not in current_care_team(region.margaret)
+    with pytest.raises(NotFound):
+        get_person_for(discharge, region.margaret.pk)
+
+
+def test_a_leaving_date_ahead_keeps_them_in_the_team_until_that_day(region: Region) -> None:
+    member = region.margaret.care_team_members.get(role_profile=region.role_profile("discharge"))
+    tomorrow = timezone.localdate() + timedelta(days=1)
+
+    end_care_team_membership(
+        actor=region.actor("social_worker"), member=member, ends_on=tomorrow, reason="Handover"
+    )
+
+    assert member in current_care_team(region.margaret)
+    assert get_person_for(region.actor("discharge"), region.margaret.pk) == region.margaret
