@@ -52,7 +52,7 @@ def memberships_of(actor: Actor) -> QuerySet[CareTeamMember]:
     return (
         CareTeamMember.objects.filter(_active_today(), role_profile=actor.role_profile)
         .select_related("person", "person__gp_practice")
-        .order_by("person__family_name", "person__given_name")
+        .order_by("person__family_name", "person__given_name", "pk")
     )
 
 

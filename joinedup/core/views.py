@@ -8,9 +8,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from joinedup.core.context import actor_for, needs_actor, render_page
+from joinedup.core.pagination import paginate
 from joinedup.core.routes import Access, Audit, route
 from joinedup.people.selectors import caseload_for
 from joinedup.sharing.policy import may_register_people
+
+# A GP's caseload can run to a thousand people or more: show it a page at a time.
+CASELOAD_PER_PAGE = 50
 
 
 @route(access=Access.STAFF, audit=Audit.READ)
@@ -19,11 +23,16 @@ from joinedup.sharing.policy import may_register_people
 def home(request: HttpRequest) -> HttpResponse:
     """My people: everyone whose care team the acting role profile is in."""
     actor = actor_for(request)
-    members = list(caseload_for(actor))
+    page, pagination = paginate(request, caseload_for(actor), per_page=CASELOAD_PER_PAGE)
     return render_page(
         request,
         "core/home.jinja",
-        {"members": members, "may_register": may_register_people(actor)},
+        {
+            "members": list(page),
+            "page": page,
+            "pagination": pagination,
+            "may_register": may_register_people(actor),
+        },
         page_title="My people",
     )
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from joinedup.accounts.models import RoleProfile
 from joinedup.accounts.tests.test_sign_in import HOME, sign_in_fully
-from joinedup.careteams.models import CareTeamMember
+from joinedup.careteams.models import CareTeamMember, in_force_on
 from joinedup.conftest import Region
 from joinedup.core.tests.pages import main_text, visible_text
 
@@ -37,12 +37,9 @@ def choose_role_page_for(path: str) -> str:
 
 
 def caseload_names(profile: RoleProfile) -> set[str]:
-    today = timezone.localdate()
-    members = (
-        CareTeamMember.objects.filter(role_profile=profile, starts_on__lte=today)
-        .exclude(ends_on__lt=today)
-        .select_related("person")
-    )
+    members = CareTeamMember.objects.filter(
+        in_force_on(timezone.localdate()), role_profile=profile
+    ).select_related("person")
     return {member.person.full_name for member in members}
 
 

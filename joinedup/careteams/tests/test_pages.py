@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from joinedup.accounts.models import RoleProfile
-from joinedup.careteams.models import CareTeamChange, CareTeamMember, ChangeKind
+from joinedup.careteams.models import CareTeamChange, CareTeamMember, ChangeKind, in_force_on
 from joinedup.conftest import Region, SignIn
 from joinedup.core.tests.pages import form_value, main_text, row_with, table_rows
 from joinedup.people.models import Person
@@ -65,12 +65,11 @@ def add_grace(client: Client, region: Region, **changes: str) -> TestResponse:
 
 
 def members_of(person: Person) -> set[str]:
-    today = timezone.localdate()
     return {
         member.role_profile.practitioner.display_name
-        for member in CareTeamMember.objects.filter(person=person, role_profile__isnull=False)
-        .exclude(ends_on__lt=today)
-        .select_related("role_profile__practitioner")
+        for member in CareTeamMember.objects.filter(
+            in_force_on(timezone.localdate()), person=person, role_profile__isnull=False
+        ).select_related("role_profile__practitioner")
         if member.role_profile is not None
     }
 

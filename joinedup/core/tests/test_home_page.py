@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from joinedup.audit.models import AuditEvent
-from joinedup.careteams.models import CareTeamMember, CareTeamRole
+from joinedup.careteams.models import CareTeamMember, CareTeamRole, in_force_on
 from joinedup.careteams.services import add_care_team_member, end_care_team_membership
 from joinedup.conftest import Region, SignIn
 from joinedup.core.tests.pages import main_text, row_with, table_rows, visible_text
@@ -22,12 +22,10 @@ EMPTY = "You are not in anyone's care team in this role."
 
 
 def nurses_people(region: Region) -> list[CareTeamMember]:
-    today = timezone.localdate()
     return list(
-        CareTeamMember.objects.filter(role_profile=region.role_profile("nurse"))
-        .filter(starts_on__lte=today)
-        .exclude(ends_on__lt=today)
-        .select_related("person")
+        CareTeamMember.objects.filter(
+            in_force_on(timezone.localdate()), role_profile=region.role_profile("nurse")
+        ).select_related("person")
     )
 
 
@@ -49,6 +47,27 @@ def test_my_people_lists_everyone_in_the_nurses_caseload_with_a_link_to_each(
         row_with(response, member.person.full_name)
         assert f'href="/people/{member.person.pk}/"' in page
     assert len(table_rows(response)) == len(caseload) + 1  # and the heading row
+
+
+def test_a_long_caseload_comes_a_page_at_a_time_with_nobody_missed(
+    sign_in: SignIn, region: Region, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("joinedup.core.views.CASELOAD_PER_PAGE", 2)
+    client = sign_in("nurse")
+    caseload = nurses_people(region)
+    pages = -(-len(caseload) // 2)
+
+    seen: list[str] = []
+    for number in range(1, pages + 1):
+        response = client.get(HOME, {"page": number})
+        text = main_text(response)
+        assert f"People in your care ({len(caseload)})" in text
+        assert f"of {len(caseload)} people." in text
+        seen += table_rows(response)[1:]
+
+    assert len(seen) == len(caseload)
+    for member in caseload:
+        assert sum(member.person.full_name in row for row in seen) == 1
 
 
 def test_each_row_says_who_they_are_and_the_nurses_part_in_their_care(
