@@ -4,13 +4,10 @@ then a code from their authenticator app, then (with two roles) the role to work
 from __future__ import annotations
 
 import re
-import time
 
-import pyotp
 from playwright.sync_api import Page, expect
 
-from joinedup.accounts.models import User
-from joinedup.accounts.services import TOTP_STEP_SECONDS
+from joinedup.accounts.tests.test_sign_in import fresh_code
 from joinedup.conftest import Region
 
 SIGN_IN = "/sign-in/"
@@ -22,18 +19,6 @@ HOME = "/"
 def path_is(path: str) -> re.Pattern[str]:
     """Match a page's URL by its path, ignoring the live server's address and any query."""
     return re.compile(rf"^https?://[^/]+{re.escape(path)}(\?.*)?$")
-
-
-def fresh_code(user: User) -> str:
-    """What the authenticator app shows now, or the next step's code if this step's was used
-    already: the server refuses a replayed step."""
-    user.refresh_from_db()
-    totp = pyotp.TOTP(user.totp_secret)
-    for offset in (0, TOTP_STEP_SECONDS):
-        at = int(time.time()) + offset
-        if at // TOTP_STEP_SECONDS > user.totp_last_step:
-            return totp.at(at)
-    raise AssertionError("No unused code in the next 30 seconds")
 
 
 def enter_password(page: Page, region: Region, key: str) -> None:

@@ -259,28 +259,8 @@ class PersonDetailsForm(NhsukForm):
     )
 
     # The fields passed to people.services, beyond the form's own housekeeping.
-    PERSON_FIELDS: tuple[str, ...] = (
-        "nhs_number",
-        "title",
-        "given_name",
-        "other_given_names",
-        "family_name",
-        "preferred_name",
-        "date_of_birth",
-        "sex",
-        "gender_identity",
-        "pronouns",
-        "address_line_1",
-        "address_line_2",
-        "town",
-        "postcode",
-        "phone",
-        "email",
-        "gp_practice",
-        "preferred_language",
-        "interpreter_needed",
-        "communication_needs",
-        "communication_notes",
+    PERSON_FIELDS: tuple[str, ...] = tuple(
+        name for name in Person.DETAIL_FIELDS if name != "date_of_death"
     )
 
     @classmethod

@@ -77,6 +77,32 @@ class Person(BaseModel):
     )
     date_of_death = models.DateField(null=True, blank=True)
 
+    # Everything people.services may set on a person, in the order forms show it.
+    DETAIL_FIELDS: tuple[str, ...] = (
+        "nhs_number",
+        "title",
+        "given_name",
+        "other_given_names",
+        "family_name",
+        "preferred_name",
+        "date_of_birth",
+        "sex",
+        "gender_identity",
+        "pronouns",
+        "address_line_1",
+        "address_line_2",
+        "town",
+        "postcode",
+        "phone",
+        "email",
+        "gp_practice",
+        "preferred_language",
+        "interpreter_needed",
+        "communication_needs",
+        "communication_notes",
+        "date_of_death",
+    )
+
     class Meta:
         verbose_name_plural = "people"
         ordering = ["family_name", "given_name"]

@@ -26,32 +26,7 @@ from joinedup.people.models import (
 from joinedup.sharing.actors import Actor
 from joinedup.sharing.policy import Action, may_register_people, require
 
-PERSON_FIELDS = frozenset(
-    {
-        "nhs_number",
-        "title",
-        "given_name",
-        "other_given_names",
-        "family_name",
-        "preferred_name",
-        "date_of_birth",
-        "sex",
-        "gender_identity",
-        "pronouns",
-        "address_line_1",
-        "address_line_2",
-        "town",
-        "postcode",
-        "phone",
-        "email",
-        "gp_practice",
-        "preferred_language",
-        "interpreter_needed",
-        "communication_needs",
-        "communication_notes",
-        "date_of_death",
-    }
-)
+PERSON_FIELDS = frozenset(Person.DETAIL_FIELDS)
 
 
 def _checked(fields: dict[str, Any], *, current: Person | None = None) -> dict[str, Any]:
