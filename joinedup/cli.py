@@ -9,7 +9,16 @@ from __future__ import annotations
 import os
 import sys
 
-HYPHENATED = frozenset({"seed-region", "demo-accounts", "create-api-token"})
+HYPHENATED = frozenset(
+    {
+        "seed-region",
+        "demo-accounts",
+        "create-api-token",
+        "seal-audit",
+        "verify-audit",
+        "anchor-audit",
+    }
+)
 
 
 def main() -> None:

@@ -46,3 +46,25 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+
+class AuditSeal(models.Model):
+    """An event's place in the hash chain. Events are written freely by every request; a
+    background step (audit.services.seal_pending_events, run by `joinedup seal-audit`) later
+    appends them to the chain in one order, so that chaining never makes requests wait on each
+    other. Each seal's digest covers the event's content and the previous seal's digest, so an
+    edited, removed or reordered event breaks the chain (audit.chain.verify_chain)."""
+
+    event = models.OneToOneField(
+        AuditEvent, primary_key=True, on_delete=models.PROTECT, related_name="seal"
+    )
+    position = models.BigIntegerField(unique=True)
+    previous_digest = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"#{self.position} event {self.event_id} {self.digest[:12]}…"

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from joinedup.audit.models import AuditEvent, Outcome
+from django.db import connection, transaction
+from django.utils import timezone
+
+from joinedup.audit.chain import chain_digest, current_head
+from joinedup.audit.models import AuditEvent, AuditSeal, Outcome
 from joinedup.people.models import Person
 from joinedup.sharing.actors import Actor
+
+# The key of the PostgreSQL advisory lock that one sealer at a time holds.
+_CHAIN_LOCK = 0x6A6F696E6564
 
 
 def record_event(
@@ -42,3 +49,37 @@ def record_event(
         reason=reason[:300],
         channel=actor.channel,
     )
+
+
+def seal_pending_events(*, batch: int = 5000) -> int:
+    """Append events not yet in the hash chain to it, oldest first; returns how many. Requests
+    never wait for this: they only insert events. One sealer at a time holds the chain's lock
+    (an advisory lock on PostgreSQL; SQLite serialises writing transactions anyway), so two
+    sealers cannot fork the chain. Run by `joinedup seal-audit`."""
+    sealed = 0
+    while True:
+        with transaction.atomic():
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK])
+            head = current_head()
+            pending = list(AuditEvent.objects.filter(seal__isnull=True).order_by("id")[:batch])
+            if not pending:
+                return sealed
+            previous, position, seals = head.digest, head.position, []
+            now = timezone.now()
+            for event in pending:
+                position += 1
+                digest = chain_digest(previous, event)
+                seals.append(
+                    AuditSeal(
+                        event=event,
+                        position=position,
+                        previous_digest=previous,
+                        digest=digest,
+                        sealed_at=now,
+                    )
+                )
+                previous = digest
+            AuditSeal.objects.bulk_create(seals)
+            sealed += len(seals)
