@@ -220,7 +220,7 @@ def test_the_end_page_shows_whose_membership_ends(sign_in: SignIn, region: Regio
     assert "Their history in the care team is kept." in text
 
 
-def test_ending_a_membership_with_no_date_makes_today_their_last_day(
+def test_ending_a_membership_with_no_date_takes_them_off_the_team_straight_away(
     sign_in: SignIn, region: Region
 ) -> None:
     client = sign_in("nurse")
@@ -231,7 +231,8 @@ def test_ending_a_membership_with_no_date_makes_today_their_last_day(
     assert response["Location"] == summary_url(region.margaret)
     assert "Tom Brennan has left the care team." in main_text(client.get(response["Location"]))
     member.refresh_from_db()
-    assert member.ends_on == timezone.localdate()
+    assert member.ends_on == timezone.localdate()  # the day he leaves: today
+    assert "Tom Brennan" not in members_of(region.margaret)
 
 
 def test_a_membership_ended_on_an_earlier_day_leaves_the_care_team(
