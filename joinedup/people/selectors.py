@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -21,13 +22,15 @@ from joinedup.people.models import (
     PossibleDuplicate,
     Relationship,
 )
+from joinedup.records.models import CORE_RECORD_CATEGORY, RecordEntry
+from joinedup.records.selectors import entries_shown_to
 from joinedup.sharing.actors import Actor
-from joinedup.sharing.policy import Action, decide, people_visible_to
+from joinedup.sharing.policy import Action, Decision, decide, people_visible_to
 
 SEARCH_LIMIT = 50
 
 
-def _parse_id(person_id: object) -> uuid.UUID | None:
+def parse_person_id(person_id: object) -> uuid.UUID | None:
     if isinstance(person_id, uuid.UUID):
         return person_id
     try:
@@ -36,12 +39,11 @@ def _parse_id(person_id: object) -> uuid.UUID | None:
         return None
 
 
-def get_person_for(
-    actor: Actor, person_id: object, *, action: Action = Action.VIEW_PERSON
-) -> Person:
-    """The person, if the actor may do `action` to them; NotFound otherwise, whether the record
-    is missing or forbidden. Audits one event either way. Any staff actor may call it."""
-    parsed = _parse_id(person_id)
+def _open_person(actor: Actor, person_id: object, action: Action) -> tuple[Person, Decision]:
+    """The person and the policy's decision to let the actor do `action`. A missing or
+    forbidden record is audited here as a denial and raises NotFound; an allowed read is
+    audited by the caller, once, with what it showed."""
+    parsed = parse_person_id(person_id)
     person = (
         Person.objects.select_related("gp_practice").filter(pk=parsed).first() if parsed else None
     )
@@ -56,6 +58,19 @@ def get_person_for(
         )
         raise NotFound
     decision = decide(actor, action, person)
+    if not decision.allowed:
+        _audit_open(actor, action, person, decision)
+        raise NotFound
+    return person, decision
+
+
+def _audit_open(
+    actor: Actor,
+    action: Action,
+    person: Person,
+    decision: Decision,
+    categories: Sequence[str] = (CORE_RECORD_CATEGORY,),
+) -> None:
     record_event(
         actor=actor,
         action=action,
@@ -65,9 +80,17 @@ def get_person_for(
         allowed=decision.allowed,
         basis=decision.basis or "",
         reason=decision.reason,
+        categories=categories,
     )
-    if not decision.allowed:
-        raise NotFound
+
+
+def get_person_for(
+    actor: Actor, person_id: object, *, action: Action = Action.VIEW_PERSON
+) -> Person:
+    """The person, if the actor may do `action` to them; NotFound otherwise, whether the record
+    is missing or forbidden. Audits one event either way. Any staff actor may call it."""
+    person, decision = _open_person(actor, person_id, action)
+    _audit_open(actor, action, person, decision)
     return person
 
 
@@ -79,12 +102,18 @@ class PersonSummary:
     lpas: list[LastingPowerOfAttorney]
     care_team: list[CareTeamMember]
     possible_duplicate_count: int
+    entries: list[RecordEntry]
+    decision: Decision
 
 
 def person_summary_for(actor: Actor, person_id: object) -> PersonSummary:
-    """Everything the person summary page and API show, in a fixed number of queries.
-    Audited as one read of the person's record."""
-    person = get_person_for(actor, person_id)
+    """Everything the person summary page and API show, in a fixed number of queries:
+    the core record and the entries that reach the actor's organisation. Audited as one read
+    of the person's record, naming the categories shown."""
+    person, decision = _open_person(actor, person_id, Action.VIEW_PERSON)
+    entries = entries_shown_to(actor, person)
+    shown = sorted({CORE_RECORD_CATEGORY, *(entry.category_id for entry in entries)})
+    _audit_open(actor, Action.VIEW_PERSON, person, decision, shown)
     open_duplicates = PossibleDuplicate.objects.filter(
         person=person, status=DuplicateStatus.OPEN
     ).count()
@@ -104,6 +133,8 @@ def person_summary_for(actor: Actor, person_id: object) -> PersonSummary:
         ),
         care_team=current_care_team(person),
         possible_duplicate_count=open_duplicates,
+        entries=entries,
+        decision=decision,
     )
 
 

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "joinedup.directory",
     "joinedup.people",
     "joinedup.careteams",
+    "joinedup.records",
     "joinedup.sharing",
     "joinedup.audit",
     "joinedup.api",

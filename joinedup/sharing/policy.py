@@ -4,18 +4,25 @@
 read; `people_visible_to(actor, action)` answers the same question for a list, as a queryset
 filtered in SQL. Selectors and services call these; nothing else decides access.
 
-Bases implemented here: active care-team membership and same-organisation roles. The sharing
-issue adds referral recipients, break-glass, the person themselves and family grants; each is
-one more `_basis_*` filter and one more column of the permission table."""
+Bases implemented here: active care-team membership, same-organisation roles the organisation
+allows, and break-glass. Referral recipients, the person themselves and family grants arrive
+with referrals and the person's portal; each is one more `_basis_*` filter and one more column
+of the permission table.
+
+Items of person data (record entries) have a second question: which of them cross from the
+organisation that wrote them to the reader's. `entries_visible_to` answers it in SQL from the
+sharing agreements in force, the person's objections and consents, recorded disclosures and
+seals; `category_flow` answers it for one category with the reason."""
 
 from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -23,10 +30,26 @@ from django.utils import timezone
 from joinedup.accounts.roles import JobRole
 from joinedup.careteams.models import CareTeamMember, in_force_on
 from joinedup.core.errors import NotAllowed, NotFound
+from joinedup.directory.models import Organisation
 from joinedup.people.models import Person
+from joinedup.records.models import RecordEntry, SealedFor
 from joinedup.sharing.actors import Actor
+from joinedup.sharing.models import (
+    BreakGlass,
+    ChoiceKind,
+    ConsentDecision,
+    Disclosure,
+    InformationCategory,
+    Purpose,
+    SharingAgreement,
+    agreement_in_force,
+)
 
 PERMISSIONS_FILE = Path(__file__).with_name("permissions.toml")
+
+# A key, a model instance or an OuterRef: the query builders below serve both the list filters
+# (OuterRef, inside Exists) and single answers (values).
+Ref = Any
 
 
 class Action(StrEnum):
@@ -35,11 +58,16 @@ class Action(StrEnum):
     EDIT_ABOUT_ME = "about_me.edit"
     EDIT_RELATIONSHIPS = "relationship.edit"
     EDIT_CARE_TEAM = "care_team.edit"
+    ADD_ENTRY = "entry.add"
+    RECORD_CHOICE = "choice.record"
+    RECORD_DISCLOSURE = "disclosure.record"
+    VIEW_ACCESS_LOG = "access_log.view"
 
 
 class Basis(StrEnum):
     CARE_TEAM = "care_team"
     SAME_ORGANISATION = "same_organisation"
+    BREAK_GLASS = "break_glass"
 
 
 _ACTION_WORDS = {
@@ -48,11 +76,16 @@ _ACTION_WORDS = {
     Action.EDIT_ABOUT_ME: "change this person's About Me",
     Action.EDIT_RELATIONSHIPS: "change this person's family, carers and attorneys",
     Action.EDIT_CARE_TEAM: "change this person's care team",
+    Action.ADD_ENTRY: "add to this person's record",
+    Action.RECORD_CHOICE: "record this person's consent or objections",
+    Action.RECORD_DISCLOSURE: "record a disclosure without consent",
+    Action.VIEW_ACCESS_LOG: "see who has opened this person's record",
 }
 
 _BASIS_WORDS = {
     Basis.CARE_TEAM: "you are in this person's care team",
     Basis.SAME_ORGANISATION: "your organisation is involved in this person's care",
+    Basis.BREAK_GLASS: "you are using emergency access (break-glass)",
 }
 
 
@@ -122,11 +155,28 @@ def _basis_same_organisation(actor: Actor, day: date) -> Q:
     return Q(Exists(involved)) | Q(gp_practice_id=organisation_id)
 
 
+def active_break_glass(actor: Actor, person: Ref, now: datetime) -> QuerySet[BreakGlass]:
+    """The actor's break-glass accesses to `person` (a key or an OuterRef) in force at `now`:
+    started, not ended early and not yet expired. The one definition the policy uses."""
+    return BreakGlass.objects.filter(
+        person=person,
+        role_profile=actor.role_profile,
+        ended_at__isnull=True,
+        starts_at__lte=now,
+        expires_at__gt=now,
+    )
+
+
+def _basis_break_glass(actor: Actor, now: datetime) -> Q:
+    return Q(Exists(active_break_glass(actor, OuterRef("pk"), now)))
+
+
 def _bases_for(actor: Actor, action: Action) -> list[tuple[Basis, Q]]:
     """The bases under which this actor could do this action, each as a filter on Person."""
     if actor.role_profile is None:
         return []
-    day = timezone.localdate()
+    now = timezone.now()
+    day = timezone.localdate(now)
     bases: list[tuple[Basis, Q]] = []
     if role_may(actor.job_role, Basis.CARE_TEAM, action):
         bases.append((Basis.CARE_TEAM, _basis_care_team(actor, day)))
@@ -134,6 +184,8 @@ def _bases_for(actor: Actor, action: Action) -> list[tuple[Basis, Q]]:
         actor
     ):
         bases.append((Basis.SAME_ORGANISATION, _basis_same_organisation(actor, day)))
+    if role_may(actor.job_role, Basis.BREAK_GLASS, action):
+        bases.append((Basis.BREAK_GLASS, _basis_break_glass(actor, now)))
     return bases
 
 
@@ -148,10 +200,23 @@ def people_visible_to(actor: Actor, action: Action = Action.VIEW_PERSON) -> Quer
     return Person.objects.filter(condition)
 
 
+def _break_glass_words(actor: Actor, person: Person) -> str:
+    access = active_break_glass(actor, person.pk, timezone.now()).order_by("-expires_at").first()
+    if access is None:  # expired between the two queries
+        return f"Allowed because {_BASIS_WORDS[Basis.BREAK_GLASS]}."
+    until = timezone.localtime(access.expires_at)
+    return (
+        f"Emergency access (break-glass) until {until:%H:%M} on {until:%d %B %Y}: "
+        f"{access.get_reason_code_display()}. {access.reason}"
+    )
+
+
 def decide(actor: Actor, action: Action, person: Person) -> Decision:
     """May this actor do this action to this person? With the basis and a plain reason."""
     for basis, basis_filter in _bases_for(actor, action):
         if Person.objects.filter(basis_filter, pk=person.pk).exists():
+            if basis is Basis.BREAK_GLASS:
+                return Decision(True, basis, _break_glass_words(actor, person))
             return Decision(True, basis, f"Allowed because {_BASIS_WORDS[basis]}.")
     if actor.role_profile is None:
         return Decision(False, None, "Only staff acting in a role can open records.")
@@ -180,3 +245,217 @@ def may_register_people(actor: Actor) -> bool:
     """Registering a person makes the registrant a care-team member, so it needs a role that
     may edit records under the care-team basis."""
     return role_may(actor.job_role, Basis.CARE_TEAM, Action.EDIT_PERSON)
+
+
+def may_break_glass(actor: Actor) -> bool:
+    """Whether this actor's job role may ever use emergency access (the break_glass column of
+    the permission table)."""
+    return role_may(actor.job_role, Basis.BREAK_GLASS, Action.VIEW_PERSON)
+
+
+def may_govern_information(actor: Actor) -> bool:
+    """Information-governance work for the actor's organisation: drafting, signing, suspending
+    and reviewing sharing agreements, the break-glass review queue and disclosure exemptions.
+    Done by the organisation's privacy officer (its information-governance lead)."""
+    return actor.job_role == JobRole.PRIVACY_OFFICER
+
+
+# --- Items of person data: which entries cross from their author organisation ---------------
+
+
+def agreements_covering(
+    *,
+    author_organisation: Ref,
+    reader_organisation: Ref,
+    category: Ref,
+    purpose: str,
+    day: date,
+) -> QuerySet[SharingAgreement]:
+    """Agreements in force on `day` with both organisations as parties, covering the category
+    for the purpose. Arguments may be values or OuterRef expressions."""
+    return SharingAgreement.objects.filter(
+        agreement_in_force(day),
+        purpose=purpose,
+        categories=category,
+        parties__organisation=author_organisation,
+    ).filter(parties__organisation=reader_organisation)
+
+
+def choices_in_force(
+    *, kind: ChoiceKind, person: Ref, category: Ref, organisation: Ref, purpose: str
+) -> QuerySet[ConsentDecision]:
+    """The person's consents or objections, not withdrawn, that cover this category (or every
+    category), this organisation (or every organisation) and this purpose."""
+    return ConsentDecision.objects.filter(
+        Q(category=category) | Q(category__isnull=True),
+        Q(organisation=organisation) | Q(organisation__isnull=True),
+        kind=kind,
+        person=person,
+        purpose=purpose,
+        withdrawn_at__isnull=True,
+    )
+
+
+def disclosures_covering(
+    *, person: Ref, category: Ref, organisation: Ref, day: date
+) -> QuerySet[Disclosure]:
+    """Recorded disclosures without consent that let this category reach this organisation."""
+    return Disclosure.objects.filter(
+        Q(access_until__isnull=True) | Q(access_until__gte=day),
+        person=person,
+        categories=category,
+        shared_with=organisation,
+    )
+
+
+def _crosses_to(organisation_id: Ref, purpose: str, day: date) -> Q:
+    """The filter on RecordEntry for entries written elsewhere that reach this organisation."""
+    agreed = Exists(
+        agreements_covering(
+            author_organisation=OuterRef("author_organisation"),
+            reader_organisation=organisation_id,
+            category=OuterRef("category"),
+            purpose=purpose,
+            day=day,
+        )
+    )
+    objected = Exists(
+        choices_in_force(
+            kind=ChoiceKind.OBJECTION,
+            person=OuterRef("person"),
+            category=OuterRef("category"),
+            organisation=organisation_id,
+            purpose=purpose,
+        )
+    )
+    disclosed = Exists(
+        disclosures_covering(
+            person=OuterRef("person"),
+            category=OuterRef("category"),
+            organisation=organisation_id,
+            day=day,
+        )
+    )
+    return (Q(agreed) & ~Q(objected)) | Q(disclosed)
+
+
+def _sealed_for(actor: Actor) -> Q:
+    named = SealedFor.objects.filter(entry=OuterRef("pk"), job_role=actor.job_role)
+    by_author = Q(created_by=actor.user) if actor.user is not None else Q(pk__in=[])
+    return Q(author_organisation_id=actor.organisation_id) & (Q(Exists(named)) | by_author)
+
+
+def entries_visible_to(
+    actor: Actor, person: Person, *, purpose: str = Purpose.DIRECT_CARE
+) -> QuerySet[RecordEntry]:
+    """The person's record entries this actor may see, filtered in SQL. Call only after the
+    actor may see the person (decide or get_person_for): this answers which items, not whom.
+
+    Own organisation's entries: all but sealed ones not meant for the actor. Another
+    organisation's: unsealed, and either an agreement in force covers the category and purpose
+    and the person has not objected, or a disclosure without consent covers it. A purpose
+    beyond direct care also needs the person's explicit consent."""
+    if actor.role_profile is None:
+        return RecordEntry.objects.none()
+    day = timezone.localdate()
+    organisation_id = actor.organisation_id
+    own = Q(author_organisation_id=organisation_id)
+    visible = (own & Q(sealed=False)) | (
+        ~own & Q(sealed=False) & _crosses_to(organisation_id, purpose, day)
+    )
+    visible |= Q(sealed=True) & _sealed_for(actor)
+    entries = RecordEntry.objects.filter(visible, person=person)
+    if purpose in Purpose.beyond_direct_care():
+        consented = choices_in_force(
+            kind=ChoiceKind.CONSENT,
+            person=OuterRef("person"),
+            category=OuterRef("category"),
+            organisation=organisation_id,
+            purpose=purpose,
+        )
+        entries = entries.filter(Exists(consented))
+    return entries
+
+
+@dataclass(frozen=True)
+class Flow:
+    """Whether items of one category written by one organisation reach another, and why."""
+
+    allowed: bool
+    reason: str
+
+
+def category_flow(
+    *,
+    person: Person,
+    author_organisation: Organisation,
+    reader_organisation: Organisation,
+    category: InformationCategory,
+    purpose: str = Purpose.DIRECT_CARE,
+) -> Flow:
+    """The same rule as entries_visible_to, for one cell of the person's sharing page, with
+    the agreement, objection or disclosure that decides it named."""
+    day = timezone.localdate()
+    if author_organisation.pk == reader_organisation.pk:
+        return Flow(True, f"{reader_organisation.name} wrote these entries.")
+    if (
+        purpose in Purpose.beyond_direct_care()
+        and not choices_in_force(
+            kind=ChoiceKind.CONSENT,
+            person=person.pk,
+            category=category.pk,
+            organisation=reader_organisation.pk,
+            purpose=purpose,
+        ).exists()
+    ):
+        return Flow(False, f"{person.known_as} has not consented to use for {purpose}.")
+    disclosure = disclosures_covering(
+        person=person.pk, category=category.pk, organisation=reader_organisation.pk, day=day
+    ).first()
+    if disclosure is not None:
+        return Flow(
+            True,
+            f"Shared without consent ({disclosure.get_basis_display().lower()}), decided on "
+            f"{timezone.localtime(disclosure.decided_at):%d %B %Y}.",
+        )
+    objection = choices_in_force(
+        kind=ChoiceKind.OBJECTION,
+        person=person.pk,
+        category=category.pk,
+        organisation=reader_organisation.pk,
+        purpose=purpose,
+    ).first()
+    agreement = agreements_covering(
+        author_organisation=author_organisation.pk,
+        reader_organisation=reader_organisation.pk,
+        category=category.pk,
+        purpose=purpose,
+        day=day,
+    ).first()
+    if agreement is None:
+        return Flow(
+            False,
+            f"No sharing agreement in force between {author_organisation.name} and "
+            f"{reader_organisation.name} covers {category.name.lower()}.",
+        )
+    if objection is not None:
+        return Flow(
+            False,
+            f"{person.known_as} objected on {timezone.localtime(objection.recorded_at):%d %B %Y}.",
+        )
+    return Flow(True, f"Shared under the agreement “{agreement.title}”.")
+
+
+def explain_entry(actor: Actor, entry: RecordEntry) -> str:
+    """Why can I see this? For an entry the actor can see (entries_visible_to)."""
+    if entry.author_organisation_id == actor.organisation_id:
+        if entry.sealed:
+            return "It is sealed, and your role is one its author named."
+        return "Your organisation wrote it."
+    assert actor.role_profile is not None  # noqa: S101 - the actor saw the entry
+    return category_flow(
+        person=entry.person,
+        author_organisation=entry.author_organisation,
+        reader_organisation=actor.role_profile.organisation,
+        category=entry.category,
+    ).reason
