@@ -30,8 +30,10 @@ from joinedup.api.schemas import (
     TokenOut,
     UserOut,
 )
+from joinedup.audit.api import router as access_log_router
 from joinedup.core.routes import Access, Audit, route
 from joinedup.people.api import router as people_router
+from joinedup.sharing.api import router as sharing_router
 
 # URL names ninja gives the views that are not operations: the OpenAPI document and the root.
 _NOT_OPERATIONS = frozenset({"openapi-json", "openapi-view", "api-root"})
@@ -94,6 +96,8 @@ api = JoinedupAPI(
 )
 install_problem_handlers(api)
 api.add_router("/people", people_router)
+api.add_router("/people", sharing_router)
+api.add_router("/people", access_log_router)
 
 
 @api.get(
