@@ -27,9 +27,9 @@ from joinedup.sharing.models import (
     AgreementParty,
     AgreementStatus,
     CommonLawBasis,
-    InformationCategory,
     GdprArticle6,
     GdprArticle9,
+    InformationCategory,
     Purpose,
     SharingAgreement,
 )
@@ -166,6 +166,7 @@ def _agreement(
 
 
 def seed_sharing(builder: RegionBuilder) -> None:
+    InformationCategory.ensure_defaults()
     orgs = builder.orgs
     everyone = list(Organisation.objects.all())
     trusts = [orgs["acute_trust"], orgs["community_trust"], orgs["mental_health_trust"]]

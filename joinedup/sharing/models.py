@@ -40,6 +40,25 @@ class InformationCategory(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def ensure_defaults(cls) -> None:
+        """Make sure the categories joinedup ships with exist (a migration adds them; a test
+        database flush removes them)."""
+        for code, name, description, sensitive in DEFAULT_CATEGORIES:
+            cls.objects.get_or_create(
+                code=code,
+                defaults={"name": name, "description": description, "sensitive": sensitive},
+            )
+
+
+DEFAULT_CATEGORIES: tuple[tuple[str, str, str, bool], ...] = (
+    ("general", "General", "Everyday care information.", False),
+    ("mental_health", "Mental health", "Mental health assessments, diagnoses and care.", True),
+    ("sexual_health", "Sexual health", "Sexual health services and conditions.", True),
+    ("social_care", "Social care", "Social care assessments, support plans and reviews.", False),
+    ("safeguarding", "Safeguarding", "Safeguarding concerns, enquiries and plans.", True),
+)
+
 
 class Purpose(models.TextChoices):
     """Why information is used. Only direct care rests on implied consent; the others need
