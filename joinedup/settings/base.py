@@ -130,6 +130,8 @@ SESSION_COOKIE_AGE = max(JOINEDUP_SESSION_ABSOLUTE_SECONDS, JOINEDUP_SESSION_IDL
 JOINEDUP_SIGN_IN_MAX_FAILURES = env_int("SIGN_IN_MAX_FAILURES", default=5, minimum=1)
 JOINEDUP_SIGN_IN_LOCKOUT_SECONDS = env_int("SIGN_IN_LOCKOUT_SECONDS", default=15 * 60, minimum=1)
 JOINEDUP_TOTP_ISSUER = env_str("TOTP_ISSUER", "joinedup")
+# How long emergency (break-glass) access lasts before the record closes again.
+JOINEDUP_BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", default=60, minimum=5)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -6,9 +6,10 @@ audits what it did."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -53,6 +54,8 @@ from joinedup.sharing.models import (
     SharingAgreement,
 )
 from joinedup.sharing.policy import Action, Basis, may_break_glass, may_govern_information, require
+
+logger = logging.getLogger(__name__)
 
 # --- The person's consents and objections ----------------------------------------------------
 
@@ -449,8 +452,16 @@ def _open_break_glass(
 
 def _email_privacy_officers(access: BreakGlass, recipients: list[str]) -> None:
     until = timezone.localtime(access.expires_at)
-    profile = access.role_profile
     # The e-mail names no patient: the record is opened in joinedup, where it is audited.
+    # A mail failure must never undo or block emergency access: the alert is in the queue.
+    try:
+        _send_alert_mail(access, recipients, until)
+    except Exception:
+        logger.exception("Could not e-mail the break-glass alert for %s", access.pk)
+
+
+def _send_alert_mail(access: BreakGlass, recipients: list[str], until: datetime) -> None:
+    profile = access.role_profile
     send_mail(
         subject="joinedup: emergency access to a record needs your review",
         message=(

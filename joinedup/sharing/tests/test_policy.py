@@ -112,3 +112,76 @@ def test_an_unknown_role_in_the_table_stops_start_up(
             permission_table()
     finally:
         permission_table.cache_clear()
+
+
+def _titles(actor_key: str, region: Region, purpose: str = "direct_care") -> set[str]:
+    from joinedup.sharing.policy import entries_visible_to
+
+    return set(
+        entries_visible_to(region.actor(actor_key), region.margaret, purpose=purpose).values_list(
+            "title", flat=True
+        )
+    )
+
+
+def test_research_use_needs_margarets_explicit_consent_and_an_agreement_for_research(
+    region: Region,
+) -> None:
+    from joinedup.records.services import add_entry
+    from joinedup.sharing.models import ExpressedHow, Purpose
+    from joinedup.sharing.services import record_choice
+
+    gp = region.actor("gp")
+    add_entry(
+        actor=gp, person=region.margaret, title="Memory clinic letter", category="mental_health"
+    )
+    assert {"Low mood since her fall", "Memory clinic letter"} <= _titles("gp", region)
+    assert _titles("gp", region, Purpose.RESEARCH) == set()
+
+    record_choice(
+        actor=gp,
+        person=region.margaret,
+        kind="consent",
+        category="mental_health",
+        purpose=Purpose.RESEARCH,
+        expressed_how=ExpressedHow.WRITTEN,
+        in_their_words="Yes, if it helps other people like me.",
+    )
+
+    # Her consent covers the practice's own entry; the nurse's entry would also need an
+    # agreement between the trust and the practice for research, and there is none.
+    assert _titles("gp", region, Purpose.RESEARCH) == {"Memory clinic letter"}
+
+
+def test_emergency_access_opens_the_record_until_it_expires_and_not_after(
+    region: Region,
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from joinedup.sharing.models import BreakGlass, BreakGlassReason
+
+    outsider = region.actor("outsider")
+    assert not decide(outsider, Action.VIEW_PERSON, region.margaret).allowed
+    access = BreakGlass.objects.create(
+        person=region.margaret,
+        user=outsider.user,
+        role_profile=outsider.role_profile,
+        reason_code=BreakGlassReason.EMERGENCY_CARE,
+        reason="Collapsed at the day centre; no one else available.",
+        expires_at=timezone.now() + timedelta(minutes=60),
+    )
+
+    decision = decide(outsider, Action.VIEW_PERSON, region.margaret)
+    assert decision.basis is Basis.BREAK_GLASS
+    assert "Collapsed at the day centre" in decision.reason
+    assert region.margaret in people_visible_to(outsider)
+    assert not decide(outsider, Action.EDIT_PERSON, region.margaret).allowed
+
+    access.expires_at = timezone.now() - timedelta(seconds=1)
+    access.save(update_fields=["expires_at"])
+
+    assert not decide(outsider, Action.VIEW_PERSON, region.margaret).allowed
+    with pytest.raises(NotFound):
+        get_person_for(outsider, region.margaret.pk)
