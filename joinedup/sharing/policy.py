@@ -308,8 +308,9 @@ def disclosures_covering(
     )
 
 
-def _crosses_to(organisation_id: Ref, purpose: str, day: date) -> Q:
-    """The filter on RecordEntry for entries written elsewhere that reach this organisation."""
+def _crosses_to(organisation_id: Ref, purpose: str, day: date, person_path: str) -> Q:
+    """The filter on an item (with `author_organisation` and `category`) written elsewhere that
+    reaches this organisation. `person_path` leads from the item to its person."""
     agreed = Exists(
         agreements_covering(
             author_organisation=OuterRef("author_organisation"),
@@ -322,7 +323,7 @@ def _crosses_to(organisation_id: Ref, purpose: str, day: date) -> Q:
     objected = Exists(
         choices_in_force(
             kind=ChoiceKind.OBJECTION,
-            person=OuterRef("person"),
+            person=OuterRef(person_path),
             category=OuterRef("category"),
             organisation=organisation_id,
             purpose=purpose,
@@ -330,13 +331,38 @@ def _crosses_to(organisation_id: Ref, purpose: str, day: date) -> Q:
     )
     disclosed = Exists(
         disclosures_covering(
-            person=OuterRef("person"),
+            person=OuterRef(person_path),
             category=OuterRef("category"),
             organisation=organisation_id,
             day=day,
         )
     )
     return (Q(agreed) & ~Q(objected)) | Q(disclosed)
+
+
+def items_visible_q(
+    actor: Actor, *, person_path: str = "person", purpose: str = Purpose.DIRECT_CARE
+) -> Q:
+    """The rule for every categorised item of person data, as a filter: the actor's own
+    organisation's items, and items from elsewhere that an agreement (without objection) or a
+    disclosure lets through; a purpose beyond direct care also needs explicit consent. Items
+    that can be sealed add `sealed_q`. Used by record entries and care-plan items alike."""
+    if actor.role_profile is None:
+        return Q(pk__in=[])
+    day = timezone.localdate()
+    organisation_id = actor.organisation_id
+    own = Q(author_organisation_id=organisation_id)
+    visible = own | (~own & _crosses_to(organisation_id, purpose, day, person_path))
+    if purpose in Purpose.beyond_direct_care():
+        consented = choices_in_force(
+            kind=ChoiceKind.CONSENT,
+            person=OuterRef(person_path),
+            category=OuterRef("category"),
+            organisation=organisation_id,
+            purpose=purpose,
+        )
+        visible &= Q(Exists(consented))
+    return visible
 
 
 def _sealed_for(actor: Actor) -> Q:
@@ -357,24 +383,11 @@ def entries_visible_to(
     beyond direct care also needs the person's explicit consent."""
     if actor.role_profile is None:
         return RecordEntry.objects.none()
-    day = timezone.localdate()
-    organisation_id = actor.organisation_id
-    own = Q(author_organisation_id=organisation_id)
-    visible = (own & Q(sealed=False)) | (
-        ~own & Q(sealed=False) & _crosses_to(organisation_id, purpose, day)
-    )
-    visible |= Q(sealed=True) & _sealed_for(actor)
-    entries = RecordEntry.objects.filter(visible, person=person)
+    unsealed = Q(sealed=False) & items_visible_q(actor, purpose=purpose)
+    sealed = Q(sealed=True) & _sealed_for(actor)
     if purpose in Purpose.beyond_direct_care():
-        consented = choices_in_force(
-            kind=ChoiceKind.CONSENT,
-            person=OuterRef("person"),
-            category=OuterRef("category"),
-            organisation=organisation_id,
-            purpose=purpose,
-        )
-        entries = entries.filter(Exists(consented))
-    return entries
+        sealed &= items_visible_q(actor, purpose=purpose)
+    return RecordEntry.objects.filter(unsealed | sealed, person=person)
 
 
 @dataclass(frozen=True)
