@@ -161,6 +161,12 @@ class Practitioner(BaseModel):
     regulator = models.CharField(max_length=8, choices=Regulator.choices, default=Regulator.NONE)
     registration_number = models.CharField(max_length=20, blank=True)
     registration_verified_at = models.DateTimeField(null=True, blank=True)
+    competencies = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Competencies signed off by the employer (for example 'medication "
+        "administration'), matched against the care-plan action types table.",
+    )
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
 

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "joinedup.people",
     "joinedup.careteams",
     "joinedup.records",
+    "joinedup.careplans",
     "joinedup.sharing",
     "joinedup.audit",
     "joinedup.api",

@@ -62,6 +62,7 @@ class Action(StrEnum):
     RECORD_CHOICE = "choice.record"
     RECORD_DISCLOSURE = "disclosure.record"
     VIEW_ACCESS_LOG = "access_log.view"
+    EDIT_CARE_PLAN = "care_plan.edit"
 
 
 class Basis(StrEnum):
@@ -80,6 +81,7 @@ _ACTION_WORDS = {
     Action.RECORD_CHOICE: "record this person's consent or objections",
     Action.RECORD_DISCLOSURE: "record a disclosure without consent",
     Action.VIEW_ACCESS_LOG: "see who has opened this person's record",
+    Action.EDIT_CARE_PLAN: "change this person's care plan",
 }
 
 _BASIS_WORDS = {
