@@ -31,6 +31,7 @@ from joinedup.api.schemas import (
     UserOut,
 )
 from joinedup.audit.api import router as access_log_router
+from joinedup.careplans.api import router as care_plan_router
 from joinedup.core.routes import Access, Audit, route
 from joinedup.people.api import router as people_router
 from joinedup.sharing.api import router as sharing_router
@@ -98,6 +99,7 @@ install_problem_handlers(api)
 api.add_router("/people", people_router)
 api.add_router("/people", sharing_router)
 api.add_router("/people", access_log_router)
+api.add_router("/people", care_plan_router)
 
 
 @api.get(

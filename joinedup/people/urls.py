@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.urls import URLPattern, URLResolver, include, path
 
 from joinedup.audit import urls as access_log_urls
+from joinedup.careplans import urls as careplan_urls
 from joinedup.careteams import urls as careteam_urls
 from joinedup.people import views
 from joinedup.records import urls as entry_urls
@@ -21,6 +22,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<uuid:person_id>/about-me/", views.about_me_history, name="about-me-history"),
     path("<uuid:person_id>/about-me/update/", views.about_me_edit, name="about-me-edit"),
     path("<uuid:person_id>/care-team/", include(careteam_urls.urlpatterns)),
+    path("<uuid:person_id>/care-plan/", include(careplan_urls.person_urlpatterns)),
     path("<uuid:person_id>/entries/", include(entry_urls.urlpatterns)),
     path("<uuid:person_id>/sharing/", include(sharing_views.urlpatterns)),
     path("<uuid:person_id>/access-log/", include(access_log_urls.urlpatterns)),
