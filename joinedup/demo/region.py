@@ -24,6 +24,7 @@ from joinedup.accounts.roles import JobRole
 from joinedup.careteams.models import CareTeamChange, CareTeamMember, CareTeamRole, ChangeKind
 from joinedup.core.identifiers import nhs_number_check_digit
 from joinedup.demo import names
+from joinedup.demo.careplans import seed_care_plans
 from joinedup.demo.catalogue import FIXED_ORGS, SERVICES, TEAMS
 from joinedup.demo.featured import ABOUT_ME_PHRASES, FEATURED, FEATURED_DUPLICATE
 from joinedup.demo.models import GeneratedRegion
@@ -768,6 +769,7 @@ def build_region(
     with transaction.atomic():
         builder.flag_seeded_duplicates()
         seed_sharing(builder)
+        seed_care_plans(builder)
         record.finished_at = timezone.now()
         record.save(update_fields=["finished_at"])
     builder.stats.people += 1
