@@ -71,7 +71,7 @@ def add_care_team_member(
 ) -> CareTeamMember:
     """Add a practitioner (in a role profile) or someone from the person's life to their care
     team. Needs care_team.edit on the person. Audits the change."""
-    require(actor, Action.EDIT_CARE_TEAM, person)
+    decision = require(actor, Action.EDIT_CARE_TEAM, person)
     if (role_profile is None) == (relationship is None):
         raise DomainRuleBroken("Choose either a practitioner or someone from the person's life.")
     if relationship is not None and relationship.person_id != person.pk:
@@ -94,7 +94,7 @@ def add_care_team_member(
         target_type="CareTeamMember",
         target_id=member.pk,
         person=person,
-        basis="care_team",
+        basis=decision.basis or "",
     )
     return member
 
@@ -104,7 +104,7 @@ def change_care_team_member(
     *, actor: Actor, member: CareTeamMember, role: str, responsibilities: str, reason: str = ""
 ) -> CareTeamMember:
     """Change a member's role or responsibilities. Needs care_team.edit. Audits the change."""
-    require(actor, Action.EDIT_CARE_TEAM, member.person)
+    decision = require(actor, Action.EDIT_CARE_TEAM, member.person)
     _check_single_lead(member.person, role=role, excluding=member)
     member.role = role
     member.responsibilities = responsibilities
@@ -112,6 +112,7 @@ def change_care_team_member(
     record_care_team_change(actor=actor, member=member, kind=ChangeKind.CHANGED, reason=reason)
     record_event(
         actor=actor,
+        basis=decision.basis or "",
         action="care_team.change",
         target_type="CareTeamMember",
         target_id=member.pk,
@@ -125,7 +126,7 @@ def end_care_team_membership(
     *, actor: Actor, member: CareTeamMember, ends_on: date | None = None, reason: str
 ) -> CareTeamMember:
     """End a membership (the member keeps their history). Needs care_team.edit and a reason."""
-    require(actor, Action.EDIT_CARE_TEAM, member.person)
+    decision = require(actor, Action.EDIT_CARE_TEAM, member.person)
     if not reason.strip():
         raise DomainRuleBroken("Say why this person is leaving the care team.", field="reason")
     end = ends_on or timezone.localdate()
@@ -136,6 +137,7 @@ def end_care_team_membership(
     record_care_team_change(actor=actor, member=member, kind=ChangeKind.ENDED, reason=reason)
     record_event(
         actor=actor,
+        basis=decision.basis or "",
         action="care_team.end",
         target_type="CareTeamMember",
         target_id=member.pk,

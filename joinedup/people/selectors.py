@@ -181,7 +181,8 @@ def possible_duplicates_for(actor: Actor, person: Person) -> PossibleDuplicates:
             target_type="Person",
             target_id=other.pk,
             person=other,
-            reason=f"Listed as a possible duplicate ({reason.lower()}) of {person.pk}.",
+            reason=f"Listed as a possible duplicate ({reason.lower()}) of "
+            f"{person.full_name}'s record, which was open.",
         )
     return PossibleDuplicates(visible=visible, hidden_count=len(flags) - len(visible))
 

@@ -150,7 +150,7 @@ def update_person_details(
     With `unchanged_since` (the `updated_at` the writer started from), raises EditConflict if
     the record has been saved since, checked under a row lock so two racing edits cannot both
     win."""
-    require(actor, Action.EDIT_PERSON, person)
+    decision = require(actor, Action.EDIT_PERSON, person)
     unknown = set(changes) - PERSON_FIELDS
     if unknown:
         raise TypeError(f"Unknown person fields: {sorted(unknown)}")
@@ -173,6 +173,7 @@ def update_person_details(
             _flag_duplicates(person, actor=actor)
     record_event(
         actor=actor,
+        basis=decision.basis or "",
         action="person.edit",
         target_type="Person",
         target_id=person.pk,
@@ -186,7 +187,7 @@ def update_person_details(
 def record_about_me(*, actor: Actor, person: Person, **sections: str) -> AboutMe:
     """Add a new version of the person's About Me; earlier versions stay as history.
     Needs about_me.edit. Audits the new version."""
-    require(actor, Action.EDIT_ABOUT_ME, person)
+    decision = require(actor, Action.EDIT_ABOUT_ME, person)
     allowed = {*AboutMe.SECTIONS, "supported_to_write_by"}
     unknown = set(sections) - allowed
     if unknown:
@@ -199,6 +200,7 @@ def record_about_me(*, actor: Actor, person: Person, **sections: str) -> AboutMe
     )
     record_event(
         actor=actor,
+        basis=decision.basis or "",
         action="about_me.edit",
         target_type="AboutMe",
         target_id=about_me.pk,
@@ -211,10 +213,11 @@ def record_about_me(*, actor: Actor, person: Person, **sections: str) -> AboutMe
 @transaction.atomic
 def add_relationship(*, actor: Actor, person: Person, **fields: Any) -> Relationship:
     """Record someone in the person's life. Needs relationship.edit. Audits the addition."""
-    require(actor, Action.EDIT_RELATIONSHIPS, person)
+    decision = require(actor, Action.EDIT_RELATIONSHIPS, person)
     relationship = Relationship.objects.create(person=person, created_by=actor.user, **fields)
     record_event(
         actor=actor,
+        basis=decision.basis or "",
         action="relationship.add",
         target_type="Relationship",
         target_id=relationship.pk,
@@ -229,13 +232,14 @@ def record_lasting_power_of_attorney(
 ) -> LastingPowerOfAttorney:
     """Record an LPA with its attorneys (who must be the person's relationships).
     Needs relationship.edit. Audits the record."""
-    require(actor, Action.EDIT_RELATIONSHIPS, person)
+    decision = require(actor, Action.EDIT_RELATIONSHIPS, person)
     if any(attorney.person_id != person.pk for attorney in attorneys):
         raise NotAllowed("Attorneys must be people already recorded in this person's life.")
     lpa = LastingPowerOfAttorney.objects.create(person=person, created_by=actor.user, **fields)
     lpa.attorneys.set(attorneys)
     record_event(
         actor=actor,
+        basis=decision.basis or "",
         action="lpa.add",
         target_type="LastingPowerOfAttorney",
         target_id=lpa.pk,

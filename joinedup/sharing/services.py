@@ -379,34 +379,61 @@ def start_break_glass(
     (the break_glass column of the permission table), explicit confirmation, a reason code and
     words, and a fresh second-factor code. Grants JOINEDUP_BREAK_GLASS_MINUTES (default 60) of
     access, alerts the privacy officers of every organisation holding the record (queue and
-    e-mail) and is audited. Raises NotFound for a person who does not exist."""
-    if actor.user is None or actor.role_profile is None or not may_break_glass(actor):
-        raise NotAllowed("Your role cannot use emergency access.")
-    if reason_code not in BreakGlassReason.values:
-        raise DomainRuleBroken("Choose the reason for emergency access.", field="reason_code")
-    if len(reason.strip()) < 10:
-        raise DomainRuleBroken(
-            "Explain in your own words why you need this record now.", field="reason"
-        )
-    if not confirmed:
-        raise DomainRuleBroken(
-            "Confirm that you need emergency access and understand it will be reviewed.",
-            field="confirmed",
-        )
+    e-mail) and is audited. Raises NotFound for a person who does not exist.
+
+    Every refused attempt is audited too (a denied break_glass.start, on the person's record
+    when they exist). The code is checked before the person is looked up, so a wrong code
+    gets the same answer whether or not the person exists."""
     from joinedup.people.selectors import parse_person_id
 
     parsed = parse_person_id(person_id)
     person = Person.objects.filter(pk=parsed).first() if parsed else None
-    if person is None:
-        raise NotFound
-    # Checked last and outside the main transaction: a wrong code counts towards lockout.
-    if not verify_second_factor(user=actor.user, code=second_factor_code):
-        raise DomainRuleBroken(
-            "The code from your authenticator app was not right. Enter the current code.",
-            field="second_factor_code",
-        )
+    try:
+        if actor.user is None or actor.role_profile is None or not may_break_glass(actor):
+            raise NotAllowed("Your role cannot use emergency access.")
+        if reason_code not in BreakGlassReason.values:
+            raise DomainRuleBroken("Choose the reason for emergency access.", field="reason_code")
+        if len(reason.strip()) < 10:
+            raise DomainRuleBroken(
+                "Explain in your own words why you need this record now.", field="reason"
+            )
+        if not confirmed:
+            raise DomainRuleBroken(
+                "Confirm that you need emergency access and understand it will be reviewed.",
+                field="confirmed",
+            )
+        # Outside the main transaction: a wrong code counts towards lockout.
+        if not verify_second_factor(user=actor.user, code=second_factor_code):
+            raise DomainRuleBroken(
+                "The code from your authenticator app was not right. Enter the current code.",
+                field="second_factor_code",
+            )
+        if person is None:
+            raise NotFound
+    except (NotAllowed, DomainRuleBroken, NotFound) as refused:
+        _audit_refused_break_glass(actor, person_id, person, refused)
+        raise
     with transaction.atomic():
         return _open_break_glass(actor, person, reason_code, reason.strip())
+
+
+def _audit_refused_break_glass(
+    actor: Actor, person_id: object, person: Person | None, refused: Exception
+) -> None:
+    why = {
+        NotAllowed: "The role may not use emergency access.",
+        NotFound: "No such record.",
+    }.get(type(refused), getattr(refused, "message", "Refused."))
+    record_event(
+        actor=actor,
+        action="break_glass.start",
+        target_type="Person",
+        target_id=person.pk if person else person_id,
+        person=person,
+        allowed=False,
+        basis=Basis.BREAK_GLASS,
+        reason=f"Emergency access refused: {why}",
+    )
 
 
 def _open_break_glass(

@@ -18,6 +18,18 @@ PERSON_MODELS = (
     "CareTeamMember",
     "CareTeamChange",
     "AuditEvent",
+    "RecordEntry",
+    "ConsentDecision",
+    "Disclosure",
+    "BreakGlass",
+    "PrivacyAlert",
+    "CarePlan",
+    "Goal",
+    "PlanAction",
+    "PlanNeed",
+    "Decision",
+    "InformedChoice",
+    "PlanReview",
 )
 DIRECT_QUERY = re.compile(r"\b(" + "|".join(PERSON_MODELS) + r")\.objects\b")
 # The interfaces: they must ask selectors and services (which ask the access policy).
@@ -26,6 +38,13 @@ INTERFACE_FILES = ("views.py", "api.py", "forms.py")
 
 def _interface_files() -> list[Path]:
     files = [path for name in INTERFACE_FILES for path in PACKAGE.rglob(name)]
+    # Apps that split their pages or forms into packages (sharing/views/, sharing/forms/).
+    files += [
+        path
+        for folder in ("views", "forms")
+        for path in PACKAGE.glob(f"*/{folder}/*.py")
+        if path.name != "__init__.py"
+    ]
     commands = [
         path
         for path in PACKAGE.glob("*/management/commands/*.py")

@@ -164,6 +164,7 @@ def test_emergency_access_opens_the_record_until_it_expires_and_not_after(
 
     outsider = region.actor("outsider")
     assert not decide(outsider, Action.VIEW_PERSON, region.margaret).allowed
+    assert outsider.role_profile is not None and outsider.user is not None
     access = BreakGlass.objects.create(
         person=region.margaret,
         user=outsider.user,

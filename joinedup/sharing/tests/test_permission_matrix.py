@@ -1,0 +1,166 @@
+"""The permission matrix: every job role, every basis and every action, generated from the
+permission table (permissions.toml), checked against what the access policy decides.
+
+For each role and basis the test builds a situation in which an actor of that role has exactly
+that basis for Margaret and no other, then asks `decide` about every action: it must allow
+exactly the actions the table lists for that role and basis, and give that basis. Roles the
+table leaves out (IT administrators) must be refused everything. Each case also checks the
+near miss that must be refused: a same-organisation role the organisation does not allow, and
+a break-glass access that has expired."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from joinedup.accounts.models import RoleProfile
+from joinedup.accounts.roles import JobRole
+from joinedup.careteams.models import CareTeamMember
+from joinedup.conftest import Region
+from joinedup.directory.models import Organisation, OrganisationType
+from joinedup.people.models import Person
+from joinedup.sharing.actors import Actor
+from joinedup.sharing.models import BreakGlass, BreakGlassReason
+from joinedup.sharing.policy import Action, Basis, decide, permission_table
+
+ROLES = sorted(JobRole.values)
+CASES = [(role, basis) for role in ROLES for basis in Basis]
+
+
+def table_says(role: str, basis: Basis) -> frozenset[Action]:
+    return permission_table().get(role, {}).get(basis, frozenset())
+
+
+def mismatches(
+    actor: Actor, person: Person, basis: Basis, expected: frozenset[Action], situation: str
+) -> list[str]:
+    """Every action on which the policy and the table disagree, in words naming the cell."""
+    wrong = []
+    for action in Action:
+        decision = decide(actor, action, person)
+        should = action in expected
+        if decision.allowed != should or (should and decision.basis is not basis):
+            wrong.append(
+                f"{actor.job_role} / {basis} / {action} ({situation}): the table says "
+                f"{'allowed' if should else 'refused'}, the policy says "
+                f"{'allowed' if decision.allowed else 'refused'} on basis {decision.basis} "
+                f"({decision.reason})"
+            )
+    return wrong
+
+
+class Situation:
+    """A fresh organisation with a role profile of the job role under test, for a practitioner
+    the region already has (its own role profiles play no part: access follows the profile)."""
+
+    def __init__(self, region: Region, role: str, basis: Basis) -> None:
+        self.person = region.margaret
+        self.user = region.user("outsider")
+        self.organisation = Organisation.objects.create(
+            name=f"Matrix {role} {basis}",
+            org_type=OrganisationType.OTHER,
+            same_organisation_roles=[],
+        )
+        assert self.person.gp_practice_id != self.organisation.pk
+        self.profile = self.new_profile(role)
+
+    def new_profile(self, role: str) -> RoleProfile:
+        return RoleProfile.objects.create(
+            practitioner=self.user.practitioner,
+            organisation=self.organisation,
+            job_role=role,
+        )
+
+    def actor(self) -> Actor:
+        # Read again, so the organisation's current settings are what the policy sees.
+        profile = RoleProfile.objects.select_related("organisation").get(pk=self.profile.pk)
+        return Actor.staff(self.user, profile)
+
+    def join_care_team(self, profile: RoleProfile) -> None:
+        CareTeamMember.objects.create(
+            person=self.person,
+            role_profile=profile,
+            organisation=self.organisation,
+            starts_on=timezone.localdate(),
+        )
+
+    def allow_same_organisation(self, roles: list[str]) -> None:
+        self.organisation.same_organisation_roles = roles
+        self.organisation.save(update_fields=["same_organisation_roles"])
+
+    def break_glass(self, *, expires_in: timedelta) -> BreakGlass:
+        now = timezone.now()
+        return BreakGlass.objects.create(
+            person=self.person,
+            user=self.user,
+            role_profile=self.profile,
+            reason_code=BreakGlassReason.EMERGENCY_CARE,
+            reason="Permission matrix test: emergency access.",
+            starts_at=min(now, now + expires_in - timedelta(hours=1)),
+            expires_at=now + expires_in,
+        )
+
+
+@pytest.mark.parametrize(("role", "basis"), CASES, ids=[f"{r}-{b}" for r, b in CASES])
+def test_the_policy_decides_what_the_table_says(region: Region, role: str, basis: Basis) -> None:
+    situation = Situation(region, role, basis)
+    expected = table_says(role, basis)
+    nothing: frozenset[Action] = frozenset()
+    wrong: list[str] = []
+    # With no basis at all, nothing is allowed.
+    wrong += mismatches(situation.actor(), situation.person, basis, nothing, "no basis yet")
+
+    if basis is Basis.CARE_TEAM:
+        situation.join_care_team(situation.profile)
+        wrong += mismatches(situation.actor(), situation.person, basis, expected, "care team")
+
+    elif basis is Basis.SAME_ORGANISATION:
+        # A colleague in the care team makes the organisation involved; this profile is not.
+        situation.join_care_team(situation.new_profile(JobRole.COMMUNITY_NURSE))
+        situation.allow_same_organisation([role])
+        wrong += mismatches(
+            situation.actor(), situation.person, basis, expected, "role allowed by organisation"
+        )
+        situation.allow_same_organisation([other for other in ROLES if other != role])
+        wrong += mismatches(
+            situation.actor(), situation.person, basis, nothing, "role not allowed by organisation"
+        )
+
+    else:
+        situation.break_glass(expires_in=-timedelta(minutes=1))
+        wrong += mismatches(situation.actor(), situation.person, basis, nothing, "expired")
+        situation.break_glass(expires_in=timedelta(hours=1))
+        wrong += mismatches(situation.actor(), situation.person, basis, expected, "in force")
+
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_matrix_covers_every_role_basis_and_action() -> None:
+    assert len(CASES) == len(JobRole.values) * len(Basis)
+    assert JobRole.IT_ADMINISTRATOR in ROLES
+
+
+def test_the_table_names_every_basis_and_every_action_and_only_job_roles() -> None:
+    table = permission_table()
+    assert set(table) <= set(JobRole.values)
+    assert JobRole.IT_ADMINISTRATOR not in table
+    named_bases = {basis for bases in table.values() for basis, actions in bases.items() if actions}
+    named_actions = {
+        action for bases in table.values() for actions in bases.values() for action in actions
+    }
+    assert named_bases == set(Basis)
+    assert named_actions == set(Action)
+
+
+def test_the_check_notices_a_cell_the_policy_gets_wrong(region: Region) -> None:
+    situation = Situation(region, JobRole.COMMUNITY_NURSE, Basis.CARE_TEAM)
+    situation.join_care_team(situation.profile)
+    wrong_table = table_says(JobRole.COMMUNITY_NURSE, Basis.CARE_TEAM) - {Action.VIEW_PERSON}
+
+    [wrong] = mismatches(
+        situation.actor(), situation.person, Basis.CARE_TEAM, wrong_table, "care team"
+    )
+
+    assert wrong.startswith("community_nurse / care_team / person.view (care team): the table")
