@@ -158,7 +158,8 @@ class SharingAgreement(BaseModel):
     def effective_status(self, today: object | None = None) -> str:
         """Status as the policy sees it today: an active agreement past its end has expired."""
         day = today or timezone.localdate()
-        if self.status == AgreementStatus.ACTIVE and self.ends_on and self.ends_on <= day:  # type: ignore[operator]
+        running = (AgreementStatus.ACTIVE, AgreementStatus.SUSPENDED)
+        if self.status in running and self.ends_on and self.ends_on <= day:  # type: ignore[operator]
             return AgreementStatus.EXPIRED
         if self.status == AgreementStatus.ACTIVE and self.starts_on > day:  # type: ignore[operator]
             return AgreementStatus.DRAFT

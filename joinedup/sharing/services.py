@@ -47,6 +47,7 @@ from joinedup.sharing.models import (
     Disclosure,
     DisclosureBasis,
     ExpressedHow,
+    GdprArticle6,
     InformationCategory,
     PrivacyAlert,
     Purpose,
@@ -640,6 +641,13 @@ def _checked_terms(terms: AgreementTerms) -> list[InformationCategory]:
         raise DomainRuleBroken("The end date must be after the start date.", field="ends_on")
     if terms.review_on < terms.starts_on:
         raise DomainRuleBroken("The review date must not be before the start.", field="review_on")
+    if terms.purpose == Purpose.DIRECT_CARE and terms.gdpr_article_6 == GdprArticle6.CONSENT:
+        raise DomainRuleBroken(
+            "Consent is not the lawful basis for direct care: use Article 6(1)(e) public task "
+            "(or 6(1)(f) for an independent provider). The person's consent and objections "
+            "are recorded separately and still honoured.",
+            field="gdpr_article_6",
+        )
     if terms.purpose in Purpose.beyond_direct_care() and terms.common_law_basis == (
         "implied_consent"
     ):
@@ -761,7 +769,7 @@ def suspend_agreement(
     request."""
     _require_party(actor, agreement)
     locked = SharingAgreement.objects.select_for_update().get(pk=agreement.pk)
-    if locked.status != AgreementStatus.ACTIVE:
+    if locked.effective_status() != AgreementStatus.ACTIVE:
         raise DomainRuleBroken("Only an agreement in force can be suspended.")
     if not reason.strip():
         raise DomainRuleBroken("Say why it is suspended.", field="reason")
@@ -777,8 +785,10 @@ def suspend_agreement(
 def resume_agreement(*, actor: Actor, agreement: SharingAgreement, reason: str) -> SharingAgreement:
     _require_party(actor, agreement)
     locked = SharingAgreement.objects.select_for_update().get(pk=agreement.pk)
-    if locked.status != AgreementStatus.SUSPENDED:
-        raise DomainRuleBroken("Only a suspended agreement can be resumed.")
+    if locked.effective_status() != AgreementStatus.SUSPENDED:
+        raise DomainRuleBroken(
+            "Only a suspended agreement that has not reached its end date can be resumed."
+        )
     if not reason.strip():
         raise DomainRuleBroken("Say what was put right.", field="reason")
     locked.status = AgreementStatus.ACTIVE
@@ -837,8 +847,10 @@ def end_agreement(*, actor: Actor, agreement: SharingAgreement, reason: str) -> 
     """End an agreement today: it expires and nothing more flows under it."""
     _require_party(actor, agreement)
     locked = SharingAgreement.objects.select_for_update().get(pk=agreement.pk)
-    if locked.status in (AgreementStatus.DRAFT, AgreementStatus.EXPIRED):
-        raise DomainRuleBroken("Only an agreement that has been in force can be ended.")
+    if locked.effective_status() in (AgreementStatus.DRAFT, AgreementStatus.EXPIRED):
+        raise DomainRuleBroken(
+            "Only an agreement in force or suspended can be ended; an expired one has ended."
+        )
     if not reason.strip():
         raise DomainRuleBroken("Say why it is ended.", field="reason")
     today = timezone.localdate()
