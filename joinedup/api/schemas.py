@@ -252,9 +252,29 @@ class CareTeamMemberOut(Schema):
     related_person: RelatedPersonRef | None
 
 
+class EntryOut(Schema):
+    """One entry in the shared record, written by one organisation and labelled with an
+    information category. Only entries the access policy lets reach the token's organisation
+    are listed: those its sharing agreements cover, unless the person objected, or that a
+    disclosure without consent covers; sealed entries only for their author organisation's
+    named roles."""
+
+    id: uuid.UUID
+    section: Coded = Field(..., description="The section of the record (PRSB headings).")
+    title: str
+    details: str
+    category: Coded = Field(..., description="The information category, e.g. mental_health.")
+    author_organisation: OrganisationRef
+    recorded_at: datetime
+    sealed: bool = Field(
+        ..., description="Seen only by its author and named roles in its organisation."
+    )
+
+
 class PersonSummaryOut(Schema):
     """A person's record summary: demographics, About Me, relationships, lasting powers of
-    attorney and care team. The ETag header names this version of the record."""
+    attorney, care team and the record entries that reach the token's organisation (newest
+    first). The ETag header names this version of the record."""
 
     id: uuid.UUID
     nhs_number: str | None
@@ -281,3 +301,8 @@ class PersonSummaryOut(Schema):
     lpas: list[LpaOut]
     care_team: list[CareTeamMemberOut]
     possible_duplicates: int = Field(..., description="Open possible-duplicate flags.")
+    entries: list[EntryOut] = Field(
+        ...,
+        description="Record entries the access policy lets the token's organisation see, "
+        "newest first. Others are left out without saying they exist.",
+    )

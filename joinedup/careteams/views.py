@@ -22,7 +22,7 @@ from joinedup.core.errors import DomainRuleBroken, NotFound
 from joinedup.core.routes import Access, Audit, route
 from joinedup.directory.selectors import get_role_profile, search_role_profiles
 from joinedup.people.models import Person
-from joinedup.people.selectors import get_person_for
+from joinedup.people.selectors import open_for_change
 from joinedup.people.views import add_rule_error, answers_person_errors, not_allowed, refusal_for
 from joinedup.sharing.policy import Action
 
@@ -49,14 +49,15 @@ def add_member(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     """One form: "Search" finds practitioners in the directory and keeps everything typed;
     "Add to care team" checks the form and asks the service to add the chosen one."""
     actor = actor_for(request)
-    person = get_person_for(actor, person_id)
+    opened = open_for_change(actor, person_id)
+    person = opened.person
     refusal = refusal_for(actor, Action.EDIT_CARE_TEAM, person)
     if refusal:
-        return not_allowed(request, refusal, person)
+        return not_allowed(request, refusal, opened.shown())
     if request.method != "POST" or request.POST.get("action") == "search":
         typed = request.POST.dict() if request.method == "POST" else request.GET.dict()
         form = AddCareTeamMemberForm(initial=typed)
-        return _add_page(request, person, form, query=typed.get("query", ""))
+        return _add_page(request, opened.shown(), form, query=typed.get("query", ""))
     form = AddCareTeamMemberForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -79,7 +80,7 @@ def add_member(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
                 f"{person.known_as}'s care team.",
             )
             return redirect("people:summary", person_id=person.pk)
-    return _add_page(request, person, form, query=request.POST.get("query", ""))
+    return _add_page(request, opened.shown(), form, query=request.POST.get("query", ""))
 
 
 def _add_page(
@@ -126,11 +127,12 @@ def end_membership(
     request: HttpRequest, person_id: uuid.UUID, member_id: uuid.UUID
 ) -> HttpResponse:
     actor = actor_for(request)
-    person = get_person_for(actor, person_id)
+    opened = open_for_change(actor, person_id)
+    person = opened.person
     member = _member_of(person, member_id)
     refusal = refusal_for(actor, Action.EDIT_CARE_TEAM, person)
     if refusal:
-        return not_allowed(request, refusal, person)
+        return not_allowed(request, refusal, opened.shown())
     form = EndCareTeamMembershipForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
@@ -144,7 +146,7 @@ def end_membership(
         request,
         "careteams/end_membership.jinja",
         {
-            "person": person,
+            "person": opened.shown(),
             "member": member,
             "member_name": _member_name(member),
             "form": form,

@@ -23,6 +23,7 @@ from joinedup.api.schemas import (
     AttorneyRef,
     CareTeamMemberOut,
     Coded,
+    EntryOut,
     LpaOut,
     OrganisationRef,
     PersonBrief,
@@ -47,6 +48,7 @@ from joinedup.people.models import (
     Relationship,
 )
 from joinedup.people.selectors import PersonSummary, person_summary_for, search_people
+from joinedup.records.models import RecordEntry
 
 router = Router(tags=["people"])
 
@@ -74,14 +76,17 @@ def find_people(request: HttpRequest, query: Query[PersonSearchIn]) -> PersonSea
 @router.get(
     "/{person_id}",
     response={200: PersonSummaryOut, 400: Problem, 401: Problem, 404: Problem},
-    summary="A person's record summary, with their care team",
+    summary="A person's record summary, with their care team and the record entries shared "
+    "with the token's organisation",
     openapi_extra=declare(access=Access.PERSON_POLICY, audit=Audit.READ),
 )
 def person_summary(
     request: HttpRequest, person_id: uuid.UUID, response: HttpResponse
 ) -> PersonSummaryOut:
-    """404 alike for a person who does not exist and one the token may not see. Audited as
-    one read of the record."""
+    """404 alike for a person who does not exist and one the token may not see. `entries` holds
+    only what the access policy lets reach the token's organisation (sharing agreements,
+    the person's objections, disclosures without consent and seals). Audited as one read of
+    the record, naming the information categories returned."""
     summary = person_summary_for(actor_of(request), person_id)
     response["ETag"] = etag_of(summary)
     return summary_out(summary)
@@ -281,6 +286,19 @@ def _care_team_member(member: CareTeamMember) -> CareTeamMemberOut:
     )
 
 
+def _entry(entry: RecordEntry) -> EntryOut:
+    return EntryOut(
+        id=entry.pk,
+        section=_code(entry.section, entry.get_section_display()),
+        title=entry.title,
+        details=entry.details,
+        category=_code(entry.category_id, entry.category.name),
+        author_organisation=_organisation(entry.author_organisation),
+        recorded_at=entry.recorded_at,
+        sealed=entry.sealed,
+    )
+
+
 def summary_out(summary: PersonSummary) -> PersonSummaryOut:
     person = summary.person
     return PersonSummaryOut(
@@ -316,4 +334,5 @@ def summary_out(summary: PersonSummary) -> PersonSummaryOut:
         lpas=[_lpa(lpa) for lpa in summary.lpas],
         care_team=[_care_team_member(member) for member in summary.care_team],
         possible_duplicates=summary.possible_duplicate_count,
+        entries=[_entry(entry) for entry in summary.entries],
     )

@@ -94,6 +94,37 @@ def get_person_for(
     return person
 
 
+class OpenedForChange:
+    """A person opened by a page that may change them through a service. The service audits
+    the change, and that is the one event of the access; if the page is shown instead (a
+    form, its errors, a refusal), `shown()` audits it as one read. Never both, never twice."""
+
+    def __init__(self, actor: Actor, person: Person, decision: Decision) -> None:
+        self.actor = actor
+        self.person = person
+        self.decision = decision
+        self._audited = False
+
+    def shown(self) -> Person:
+        if not self._audited:
+            _audit_open(self.actor, Action.VIEW_PERSON, self.person, self.decision)
+            self._audited = True
+        return self.person
+
+
+def open_for_change(actor: Actor, person_id: object) -> OpenedForChange:
+    """For write pages: the person if the actor may see them (NotFound otherwise, the refusal
+    audited), with the allowed read left to `shown()` or to the service's write event."""
+    person, decision = _open_person(actor, person_id, Action.VIEW_PERSON)
+    return OpenedForChange(actor, person, decision)
+
+
+def about_me_versions(opened: OpenedForChange) -> list[AboutMe]:
+    """Every About Me version of a person opened for change, newest first: part of that
+    access, so not audited again."""
+    return list(AboutMe.objects.filter(person=opened.person).select_related("created_by"))
+
+
 @dataclass(frozen=True)
 class PersonSummary:
     person: Person

@@ -11,12 +11,13 @@ import functools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 
 from joinedup.core.context import actor_for, needs_actor, render_page
 from joinedup.core.errors import DomainRuleBroken, EditConflict, NotAllowed, NotFound
@@ -31,15 +32,27 @@ from joinedup.people.forms import (
 from joinedup.people.models import AboutMe, Person
 from joinedup.people.selectors import (
     about_me_history_for,
+    about_me_versions,
     get_person_for,
+    open_for_change,
     person_summary_for,
     possible_duplicate_count,
     possible_duplicates_for,
     search_people,
 )
 from joinedup.people.services import record_about_me, register_person, update_person_details
+from joinedup.records.models import RecordEntry
 from joinedup.sharing.actors import Actor
-from joinedup.sharing.policy import Action, decide, may_register_people
+from joinedup.sharing.models import BreakGlass
+from joinedup.sharing.policy import (
+    Action,
+    Basis,
+    Decision,
+    active_break_glass,
+    decide,
+    explain_entry,
+    may_register_people,
+)
 
 View = Callable[..., HttpResponse]
 
@@ -140,10 +153,46 @@ def summary(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
             "may_edit_person": decide(actor, Action.EDIT_PERSON, person).allowed,
             "may_edit_about_me": decide(actor, Action.EDIT_ABOUT_ME, person).allowed,
             "may_edit_care_team": decide(actor, Action.EDIT_CARE_TEAM, person).allowed,
+            "may_add_entry": decide(actor, Action.ADD_ENTRY, person).allowed,
+            "may_see_access_log": decide(actor, Action.VIEW_ACCESS_LOG, person).allowed,
             "sections": about_me_sections(),
+            "entries": why_each_entry_is_shown(actor, record.entries),
+            "emergency_access": _emergency_access(actor, record.decision, person),
         },
         page_title=person.full_name,
     )
+
+
+def why_each_entry_is_shown(
+    actor: Actor, entries: list[RecordEntry]
+) -> list[tuple[RecordEntry, str]]:
+    """Each entry with the policy's answer to "Why can I see this?". The answer depends only on
+    who wrote the entry, its category and whether it is sealed, so the policy is asked once for
+    each of those, however many entries share them."""
+    answers: dict[tuple[object, str, bool], str] = {}
+    shown = []
+    for entry in entries:
+        key = (entry.author_organisation_id, entry.category_id, entry.sealed)
+        if key not in answers:
+            answers[key] = explain_entry(actor, entry)
+        shown.append((entry, answers[key]))
+    return shown
+
+
+@dataclass(frozen=True)
+class EmergencyAccess:
+    access: BreakGlass
+    until: datetime  # local time
+
+
+def _emergency_access(actor: Actor, decision: Decision, person: Person) -> EmergencyAccess | None:
+    """The break-glass access the reader is using to see this person, if that is the basis."""
+    if decision.basis is not Basis.BREAK_GLASS:
+        return None
+    access = active_break_glass(actor, person.pk, timezone.now()).order_by("-expires_at").first()
+    if access is None:  # expired since the policy's decision
+        return None
+    return EmergencyAccess(access, timezone.localtime(access.expires_at))
 
 
 @route(access=Access.PERSON_POLICY, audit=Audit.READ)
@@ -172,24 +221,25 @@ def about_me_edit(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     """Add a new About Me version, starting from the latest. If someone saved a version while
     this one was being written, show theirs beside it instead of replacing it silently."""
     actor = actor_for(request)
-    person, versions = about_me_history_for(actor, person_id)
+    opened = open_for_change(actor, person_id)
+    person, versions = opened.person, about_me_versions(opened)
     refusal = refusal_for(actor, Action.EDIT_ABOUT_ME, person)
     if refusal:
-        return not_allowed(request, refusal, person)
+        return not_allowed(request, refusal, opened.shown())
     latest = versions[0] if versions else None
     if request.method != "POST":
         form = AboutMeForm(initial=AboutMeForm.initial_from(latest))
-        return _about_me_page(request, person, form, latest=latest)
+        return _about_me_page(request, opened.shown(), form, latest=latest)
     form = AboutMeForm(request.POST)
     if not form.is_valid():
-        return _about_me_page(request, person, form, latest=latest)
+        return _about_me_page(request, opened.shown(), form, latest=latest)
     if (latest.version if latest else 0) != (form.cleaned_data["based_on"] or 0):
-        return _about_me_conflict(request, person, form, latest=latest)
+        return _about_me_conflict(request, opened.shown(), form, latest=latest)
     try:
         record_about_me(actor=actor, person=person, **form.sections())
     except DomainRuleBroken as error:
         add_rule_error(form, error)
-        return _about_me_page(request, person, form, latest=latest)
+        return _about_me_page(request, opened.shown(), form, latest=latest)
     messages.success(request, f"About Me for {person.known_as} has been updated.")
     return redirect("people:summary", person_id=person.pk)
 
@@ -294,19 +344,20 @@ def details_edit(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     """Change a person's details. If someone saved them while this form was open, show their
     version beside what was typed instead of replacing it silently."""
     actor = actor_for(request)
-    person = get_person_for(actor, person_id)
+    opened = open_for_change(actor, person_id)
+    person = opened.person
     refusal = refusal_for(actor, Action.EDIT_PERSON, person)
     if refusal:
-        return not_allowed(request, refusal, person)
+        return not_allowed(request, refusal, opened.shown())
     if request.method != "POST":
         form = ChangeDetailsForm(initial=ChangeDetailsForm.initial_from(person))
-        return _details_page(request, person, form)
+        return _details_page(request, opened.shown(), form)
     form = ChangeDetailsForm(request.POST)
     if not form.is_valid():
-        return _details_page(request, person, form)
+        return _details_page(request, opened.shown(), form)
     based_on = form.cleaned_data["based_on"]
     if based_on != person.updated_at:
-        return _details_conflict(request, person)
+        return _details_conflict(request, opened.shown())
     try:
         update_person_details(
             actor=actor, person=person, unchanged_since=based_on, **form.person_fields()
@@ -316,7 +367,7 @@ def details_edit(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
         return _details_conflict(request, get_person_for(actor, person.pk))
     except DomainRuleBroken as error:
         add_rule_error(form, error)
-        return _details_page(request, person, form)
+        return _details_page(request, opened.shown(), form)
     messages.success(request, f"{person.known_as}'s details have been updated.")
     return redirect("people:summary", person_id=person.pk)
 

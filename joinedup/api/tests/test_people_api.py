@@ -218,3 +218,80 @@ def test_the_summary_takes_the_same_queries_however_big_the_care_team(
         smaller = api.get(path).json()["care_team"]
     assert len(smaller) == len(full) - 2
     assert len(smaller_team) == len(full_team)
+
+
+# -- record entries in the summary ----------------------------------------------------------
+
+
+def _entry_titles(body: dict[str, Any]) -> set[str]:
+    return {entry["title"] for entry in body["entries"]}
+
+
+def test_the_nurse_gets_the_entries_that_reach_her_trust_and_not_the_sealed_one(
+    region: Region, api_as: ApiAs
+) -> None:
+    body = api_as("nurse").get(f"/people/{region.margaret.pk}").json()
+
+    assert _entry_titles(body) == {
+        "Venous leg ulcer, left leg",
+        "Low mood since her fall",
+        "Care Act assessment completed",
+        "Safeguarding enquiry closed",
+    }
+    low_mood = next(e for e in body["entries"] if e["title"] == "Low mood since her fall")
+    assert low_mood["section"] == {"code": "problems", "label": "Problems and diagnoses"}
+    assert low_mood["category"] == {"code": "mental_health", "label": "Mental health"}
+    assert low_mood["author_organisation"]["name"] == "Calderbridge Community Health NHS Trust"
+    assert low_mood["details"].startswith("Peggy says she has felt low")
+    assert low_mood["sealed"] is False
+    assert set(low_mood) == {
+        "id",
+        "section",
+        "title",
+        "details",
+        "category",
+        "author_organisation",
+        "recorded_at",
+        "sealed",
+    }
+    recorded = [entry["recorded_at"] for entry in body["entries"]]
+    assert recorded == sorted(recorded, reverse=True)
+
+
+def test_the_voluntary_worker_gets_only_general_and_social_care_entries(
+    region: Region, api_as: ApiAs
+) -> None:
+    body = api_as("voluntary").get(f"/people/{region.margaret.pk}").json()
+
+    assert _entry_titles(body) == {"Venous leg ulcer, left leg", "Care Act assessment completed"}
+    assert {entry["category"]["code"] for entry in body["entries"]} == {"general", "social_care"}
+    event = AuditEvent.objects.order_by("-id").first()
+    assert event is not None
+    assert sorted(event.categories) == ["general", "social_care"]
+
+
+def test_the_gp_gets_the_sealed_entry_marked_sealed(region: Region, api_as: ApiAs) -> None:
+    body = api_as("gp").get(f"/people/{region.margaret.pk}").json()
+
+    [sealed] = [entry for entry in body["entries"] if entry["sealed"]]
+    assert sealed["title"] == "Sexual health history"
+    assert sealed["category"]["code"] == "sexual_health"
+
+
+def test_the_openapi_document_describes_the_entries(region: Region, client: Any) -> None:
+    schema = client.get("/api/v1/openapi.json").json()
+    summary = schema["components"]["schemas"]["PersonSummaryOut"]
+    entry = schema["components"]["schemas"]["EntryOut"]
+
+    assert "entries" in summary["required"]
+    assert "access policy" in summary["properties"]["entries"]["description"]
+    assert set(entry["properties"]) == {
+        "id",
+        "section",
+        "title",
+        "details",
+        "category",
+        "author_organisation",
+        "recorded_at",
+        "sealed",
+    }

@@ -181,7 +181,16 @@ def test_opening_the_summary_is_audited_once(sign_in: SignIn, region: Region) ->
 
 
 @pytest.mark.parametrize(
-    "page", ["", "about-me/", "about-me/update/", "care-team/history/", "care-team/add/"]
+    "page",
+    [
+        "",
+        "about-me/",
+        "about-me/update/",
+        "care-team/history/",
+        "care-team/add/",
+        "entries/new/",
+        "sharing/",
+    ],
 )
 def test_the_outsider_gets_the_same_not_found_page_as_for_no_one(
     sign_in: SignIn, region: Region, page: str
