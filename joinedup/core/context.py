@@ -26,7 +26,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from joinedup.accounts.models import User
 from joinedup.accounts.session import acting_role_profile, is_fully_signed_in
@@ -95,6 +95,40 @@ def acting_role_label(request: HttpRequest) -> str:
     return str(actor.role_profile)
 
 
+def navigation_for(request: HttpRequest) -> list[dict[str, str]]:
+    """The header links for the signed-in actor's role: the work everyone does, then emergency
+    access for roles that may use it and the privacy officer's queue for privacy officers."""
+    if not is_fully_signed_in(request):
+        return []
+    items = [
+        {"text": "My people", "href": reverse("core:home")},
+        {"text": "Find a person", "href": reverse("people:search")},
+    ]
+    try:
+        actor = actor_for(request)
+    except (ActingRoleNeeded, PermissionDenied):
+        return items
+    from joinedup.sharing.policy import may_break_glass, may_govern_information
+
+    if _route_exists("careplans:my-actions"):
+        items.append({"text": "My actions", "href": reverse("careplans:my-actions")})
+    items.append({"text": "Directory", "href": reverse("directory:index")})
+    items.append({"text": "Sharing agreements", "href": reverse("sharing:agreements")})
+    if may_break_glass(actor):
+        items.append({"text": "Emergency access", "href": reverse("sharing:emergency-access")})
+    if may_govern_information(actor):
+        items.append({"text": "Privacy alerts", "href": reverse("sharing:privacy-alerts")})
+    return items
+
+
+def _route_exists(name: str) -> bool:
+    try:
+        reverse(name)
+    except NoReverseMatch:
+        return False
+    return True
+
+
 def render_page(
     request: HttpRequest,
     template: str,
@@ -110,6 +144,7 @@ def render_page(
     page = {
         "page_title": page_title,
         "acting_role_label": acting_role_label(request),
+        "navigation_items": navigation_for(request),
         "page_has_errors": any(_has_errors(value) for value in own.values()),
     }
     return render(request, template, page | own, status=status)

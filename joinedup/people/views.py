@@ -51,6 +51,7 @@ from joinedup.sharing.policy import (
     active_break_glass,
     decide,
     explain_entry,
+    may_break_glass,
     may_register_people,
 )
 
@@ -123,7 +124,12 @@ def search(request: HttpRequest) -> HttpResponse:
     return render_page(
         request,
         "people/search.jinja",
-        {"form": form, "results": results, "may_register": may_register_people(actor)},
+        {
+            "form": form,
+            "results": results,
+            "may_register": may_register_people(actor),
+            "may_break_glass": may_break_glass(actor),
+        },
         page_title="Find a person",
     )
 

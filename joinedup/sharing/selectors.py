@@ -118,6 +118,23 @@ def sharing_overview_for(actor: Actor, person_id: object) -> SharingOverview:
     )
 
 
+def choice_of(person: Person, choice_id: object) -> ConsentDecision:
+    """One consent or objection of a person the caller has already opened (for example with
+    people.selectors.open_for_change): part of that access, so not audited again. NotFound for
+    anyone else's."""
+    parsed = parse_person_id(choice_id)
+    choice = (
+        ConsentDecision.objects.filter(person=person, pk=parsed)
+        .select_related("category", "organisation", "person")
+        .first()
+        if parsed
+        else None
+    )
+    if choice is None:
+        raise NotFound
+    return choice
+
+
 def agreements_for(actor: Actor) -> QuerySet[SharingAgreement]:
     """The agreements the actor's organisation is a party to. Organisation-level governance
     data, not person data, so not audited as a read."""

@@ -266,6 +266,34 @@ def test_a_write_page_with_a_mistake_is_one_read(sign_in: SignIn, region: Region
     ]
 
 
+def test_withdrawing_an_objection_on_its_page_is_one_event(sign_in: SignIn, region: Region) -> None:
+    from joinedup.sharing.models import ExpressedHow
+    from joinedup.sharing.services import record_choice
+
+    objection = record_choice(
+        actor=region.actor("nurse"),
+        person=region.margaret,
+        kind="objection",
+        category="mental_health",
+        expressed_how=ExpressedHow.SPOKEN,
+    )
+    client = sign_in("nurse")
+    start = last_id()
+
+    response = client.post(
+        reverse(
+            "people:choice-withdraw",
+            kwargs={"person_id": region.margaret.pk, "choice_id": objection.pk},
+        ),
+        {"reason": "Peggy has changed her mind."},
+    )
+
+    assert response.status_code == 302
+    assert_one_event(
+        region, "nurse", start, Expected("choice.withdraw", region.margaret, Basis.CARE_TEAM)
+    )
+
+
 # -- pages that show more than one person ---------------------------------------------------------
 
 

@@ -104,6 +104,21 @@ def test_the_outsider_finds_no_one_just_as_for_a_number_nobody_has(sign_in: Sign
     assert "Margaret" not in results_section(by_name)
 
 
+def test_when_no_one_is_found_a_role_that_may_break_glass_is_pointed_to_emergency_access(
+    sign_in: SignIn,
+) -> None:
+    # The outsider (a care worker) may use emergency access; Aisha (a volunteer) may not.
+    outsider = results_section(
+        search(sign_in("outsider"), nhs_number="9990001111", search_by="nhs_number")
+    )
+    volunteer = results_section(
+        search(sign_in("voluntary"), nhs_number="9990002045", search_by="nhs_number")
+    )
+
+    assert "use emergency access" in outsider
+    assert NOT_FOUND_MESSAGE in volunteer and "emergency access" not in volunteer
+
+
 def test_an_invalid_nhs_number_gets_the_rule_and_keeps_what_was_typed(sign_in: SignIn) -> None:
     page = search(sign_in("nurse"), nhs_number="999 000 1112", search_by="nhs_number")
     message = "This is not a valid NHS number. Check it and try again."

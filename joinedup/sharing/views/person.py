@@ -17,11 +17,11 @@ from django.shortcuts import redirect
 from django.urls import URLPattern, path
 
 from joinedup.core.context import actor_for, needs_actor, render_page
-from joinedup.core.errors import DomainRuleBroken, NotFound
+from joinedup.core.errors import DomainRuleBroken
 from joinedup.core.routes import Access, Audit, route
 from joinedup.directory.selectors import search_organisations
 from joinedup.people.models import Person
-from joinedup.people.selectors import get_person_for
+from joinedup.people.selectors import open_for_change
 from joinedup.people.views import add_rule_error, answers_person_errors, not_allowed, refusal_for
 from joinedup.sharing.actors import Actor
 from joinedup.sharing.forms.person import (
@@ -33,13 +33,17 @@ from joinedup.sharing.forms.person import (
 from joinedup.sharing.models import (
     AgreementStatus,
     CommonLawBasis,
-    ConsentDecision,
     GdprArticle6,
     GdprArticle9,
     Purpose,
 )
 from joinedup.sharing.policy import Action, decide
-from joinedup.sharing.selectors import SharingOverview, agreements_for, sharing_overview_for
+from joinedup.sharing.selectors import (
+    SharingOverview,
+    agreements_for,
+    choice_of,
+    sharing_overview_for,
+)
 from joinedup.sharing.services import (
     describe_choice,
     record_choice,
@@ -132,10 +136,11 @@ def sharing(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
 @answers_person_errors
 def record_choice_page(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
-    person = get_person_for(actor, person_id)
+    opened = open_for_change(actor, person_id)
+    person = opened.person
     refusal = refusal_for(actor, Action.RECORD_CHOICE, person)
     if refusal:
-        return not_allowed(request, refusal, person)
+        return not_allowed(request, refusal, opened.shown())
     form = RecordChoiceForm(
         request.POST if request.method == "POST" else None,
         categories=information_categories(),
@@ -156,16 +161,9 @@ def record_choice_page(request: HttpRequest, person_id: uuid.UUID) -> HttpRespon
     return render_page(
         request,
         "sharing/person/record_choice.jinja",
-        {"person": person, "form": form},
+        {"person": opened.shown(), "form": form},
         page_title=f"Record a consent or objection: {person.full_name}",
     )
-
-
-def _choice_in(overview: SharingOverview, choice_id: uuid.UUID) -> ConsentDecision:
-    for choice in overview.choices:
-        if choice.pk == choice_id:
-            return choice
-    raise NotFound
 
 
 @route(access=Access.PERSON_POLICY, audit=Audit.WRITE)
@@ -177,12 +175,12 @@ def withdraw_choice_page(
     """The withdraw form is on the sharing page, beside each choice in force; this page shows
     it again on its own when something needs putting right."""
     actor = actor_for(request)
-    overview = sharing_overview_for(actor, person_id)
-    person = overview.person
-    choice = _choice_in(overview, choice_id)
+    opened = open_for_change(actor, person_id)
+    person = opened.person
+    choice = choice_of(person, choice_id)
     refusal = refusal_for(actor, Action.RECORD_CHOICE, person)
     if refusal:
-        return not_allowed(request, refusal, person)
+        return not_allowed(request, refusal, opened.shown())
     form = WithdrawChoiceForm(request.POST if request.method == "POST" else None)
     if choice.in_force and form.is_bound and form.is_valid():
         try:
@@ -199,7 +197,12 @@ def withdraw_choice_page(
     return render_page(
         request,
         "sharing/person/withdraw_choice.jinja",
-        {"person": person, "choice": choice, "described": describe_choice(choice), "form": form},
+        {
+            "person": opened.shown(),
+            "choice": choice,
+            "described": describe_choice(choice),
+            "form": form,
+        },
         page_title=f"Withdraw a {choice.get_kind_display().lower()}: {person.full_name}",
     )
 
@@ -212,10 +215,11 @@ def withdraw_choice_page(
 @answers_person_errors
 def record_disclosure_page(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
-    person = get_person_for(actor, person_id)
+    opened = open_for_change(actor, person_id)
+    person = opened.person
     refusal = refusal_for(actor, Action.RECORD_DISCLOSURE, person)
     if refusal:
-        return not_allowed(request, refusal, person)
+        return not_allowed(request, refusal, opened.shown())
     form = RecordDisclosureForm(
         request.POST if request.method == "POST" else None,
         categories=information_categories(),
@@ -229,7 +233,7 @@ def record_disclosure_page(request: HttpRequest, person_id: uuid.UUID) -> HttpRe
         else:
             messages.success(request, "The disclosure without consent has been recorded.")
             return redirect("people:sharing", person_id=person.pk)
-    return _disclosure_page(request, person, form)
+    return _disclosure_page(request, opened.shown(), form)
 
 
 def _disclosure_page(
