@@ -3,6 +3,8 @@ history, my actions across all my people, and the reviews that are due."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from joinedup.accounts.models import RoleProfile
 from joinedup.audit.services import record_event
 from joinedup.careplans.models import (
     ActionStatus,
@@ -28,10 +31,13 @@ from joinedup.careplans.models import (
     PlanStatus,
 )
 from joinedup.careplans.snapshots import Change, changes_between
-from joinedup.people.models import Person
-from joinedup.people.selectors import get_person_for
+from joinedup.careteams.models import CareTeamMember, in_force_on
+from joinedup.core.errors import NotFound
+from joinedup.directory.models import Organisation
+from joinedup.people.models import Person, Relationship
+from joinedup.people.selectors import get_person_for, parse_person_id
 from joinedup.sharing.actors import Actor
-from joinedup.sharing.policy import Action, items_visible_q, people_visible_to
+from joinedup.sharing.policy import Action, decide, items_visible_q, people_visible_to
 
 PLAN_PATH = "plan__person"
 
@@ -228,3 +234,132 @@ def reviews_due_for(actor: Actor, *, within_days: int = 14) -> QuerySet[CarePlan
         .select_related("person")
         .order_by("next_review_on")
     )
+
+
+# -- for interfaces that change a plan (the JSON API) -----------------------------------------
+# Resolving what a request names into the objects careplans.services take. A successful look-up
+# is not audited here: the service that makes the change audits it, so a write is one event.
+
+
+@dataclass(frozen=True)
+class PlanToChange:
+    person: Person
+    plan: CarePlan | None
+
+
+def plan_to_change_for(actor: Actor, person_id: object) -> PlanToChange:
+    """The person and their active plan (None if there is none yet), for a service to change.
+    NotFound, audited as a refused open, when the person is missing or the actor may not see
+    them; whether the actor may change the plan is the service's to decide (care_plan.edit)."""
+    parsed = parse_person_id(person_id)
+    person = Person.objects.filter(pk=parsed).first() if parsed else None
+    if person is None or not decide(actor, Action.VIEW_PERSON, person).allowed:
+        get_person_for(actor, person_id)  # audits the refusal and raises NotFound
+        raise NotFound  # visible a moment later: still refused this time
+    plan = (
+        CarePlan.objects.filter(person=person, status=PlanStatus.ACTIVE)
+        .select_related("owner__practitioner", "owner__organisation")
+        .first()
+    )
+    if plan is not None:
+        plan.person = person
+    return PlanToChange(person, plan)
+
+
+def care_team_role_profile(person: Person, role_profile_id: uuid.UUID) -> RoleProfile | None:
+    """A role profile in the person's care team today, with its practitioner and organisation
+    (whom an action can be given to), or None."""
+    member = (
+        CareTeamMember.objects.filter(
+            in_force_on(timezone.localdate()), person=person, role_profile_id=role_profile_id
+        )
+        .select_related("role_profile__practitioner", "role_profile__organisation")
+        .first()
+    )
+    return member.role_profile if member is not None else None
+
+
+def care_team_organisation(person: Person, organisation_id: uuid.UUID) -> Organisation | None:
+    """An organisation with someone in the person's care team today, or None."""
+    member = (
+        CareTeamMember.objects.filter(
+            in_force_on(timezone.localdate()), person=person, organisation_id=organisation_id
+        )
+        .select_related("organisation")
+        .first()
+    )
+    return member.organisation if member is not None else None
+
+
+def organisation_by_id(organisation_id: uuid.UUID) -> Organisation | None:
+    """Any organisation in the directory (a professional taking part in a decision may come
+    from outside the care team), or None."""
+    return Organisation.objects.filter(pk=organisation_id).first()
+
+
+def relationship_of(person: Person, relationship_id: uuid.UUID) -> Relationship | None:
+    """One of the person's relationships (an attorney, a representative, family), or None."""
+    return Relationship.objects.filter(person=person, pk=relationship_id).first()
+
+
+def goals_to_change_for(
+    actor: Actor, plan: CarePlan, goal_ids: Iterable[uuid.UUID]
+) -> dict[Any, Goal]:
+    """Those of the named goals that are in this plan and that the actor's organisation may see,
+    by id. A goal the actor may not see cannot be linked or scored by them."""
+    goals = _visible(actor, Goal.objects.filter(plan=plan, pk__in=list(goal_ids)))
+    return {goal.pk: goal for goal in goals}
+
+
+def action_to_change_for(actor: Actor, plan: CarePlan, action_id: uuid.UUID) -> PlanAction | None:
+    """The plan's action, if the actor's organisation may see it, or None."""
+    return _visible(actor, PlanAction.objects.filter(plan=plan, pk=action_id)).first()
+
+
+# -- for the care plan pages -------------------------------------------------------------------
+# Added with the pages (careplans/views.py). New functions only; the ones above are unchanged.
+
+
+def people_in_their_life(person: Person) -> list[Relationship]:
+    """The person's current family, carers, advocates and attorneys: the plan's forms offer them
+    as attorneys, representatives and participants in decisions. For a person the caller has
+    already opened (care_plan_for, which audits the read); not audited again."""
+    return list(
+        Relationship.objects.filter(person=person, ends_on__isnull=True).order_by(
+            "family_name", "given_name", "pk"
+        )
+    )
+
+
+def changes_since(actor: Actor, plan: CarePlan, opened: int) -> list[VersionChanges]:
+    """The versions of the plan after version `opened`, oldest first, with what changed in words:
+    what the conflict page shows someone whose edit met a newer version. Changes to items the
+    reader's organisation may not see are counted, never described (as plan_history_for). For
+    a plan the caller has already opened (care_plan_for); not audited again."""
+    versions = list(
+        CarePlanVersion.objects.filter(plan=plan, number__gte=opened)
+        .select_related("created_by", "created_by_role__organisation")
+        .order_by("number")
+    )
+    may_see = _visible_item_ids(actor, plan)
+    previous: dict[str, Any] | None = None
+    found: list[VersionChanges] = []
+    for version in versions:
+        if version.number == opened:
+            previous = version.snapshot
+            continue
+        changes = changes_between(previous, version.snapshot)
+        shown = [c for c in changes if c.item_id is None or _seen(c, may_see, actor)]
+        found.append(VersionChanges(version, shown, len(changes) - len(shown)))
+        previous = version.snapshot
+    return found
+
+
+def reviews_due_list_for(actor: Actor, *, within_days: int = 14) -> list[CarePlan]:
+    """reviews_due_for as the "reviews due" page shows it: the plans I own as lead professional
+    whose review is due within `within_days` or overdue, soonest first. Audited as one list
+    read, like my actions."""
+    record_event(
+        actor=actor, action="care_plan.reviews_due", target_type="CarePlan", reason="Reviews due"
+    )
+    return list(reviews_due_for(actor, within_days=within_days))

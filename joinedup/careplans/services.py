@@ -615,11 +615,18 @@ def record_plan_agreement(
     agrees: bool,
     not_agreed: str = "",
     representative: Relationship | None = None,
+    expected_version: int | None = None,
 ) -> PlanAgreement:
     """The person (or their representative) agrees with this version of the plan, or says
-    what they do not agree with. Not a change to the plan, so it does not need the version."""
+    what they do not agree with. Not a change to the plan, so the version stays; given
+    `expected_version` (the version the person was shown), PlanConflict if the plan has
+    changed since, so no one agrees to a version they have not seen."""
     person = plan.person
     decision = require(actor, Action.EDIT_CARE_PLAN, person)
+    if expected_version is not None:
+        plan = CarePlan.objects.select_for_update().get(pk=plan.pk)
+        if plan.version != expected_version:
+            raise PlanConflict(plan)
     if not agrees and not not_agreed.strip():
         raise DomainRuleBroken(
             "Record what they do not agree with, in their words.", field="not_agreed"
