@@ -17,6 +17,7 @@ HYPHENATED = frozenset(
         "seal-audit",
         "verify-audit",
         "anchor-audit",
+        "forget-idempotency-keys",
     }
 )
 

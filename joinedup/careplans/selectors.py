@@ -111,6 +111,7 @@ def care_plan_for(actor: Actor, person_id: object) -> PlanView:
                 "assignee__practitioner",
                 "assignee__organisation",
                 "assignee_organisation",
+                "author_organisation",
                 "goal",
                 "category",
             )
@@ -118,7 +119,14 @@ def care_plan_for(actor: Actor, person_id: object) -> PlanView:
         ),
         choices=list(
             _visible(actor, InformedChoice.objects.filter(plan=plan))
-            .select_related("chosen", "explained_by__practitioner", "attorney", "category")
+            .select_related(
+                "chosen",
+                "explained_by__practitioner",
+                "explained_by__organisation",
+                "attorney",
+                "category",
+                "author_organisation",
+            )
             .prefetch_related(Prefetch("options", queryset=ChoiceOption.objects.all()))
         ),
         decisions=list(

@@ -199,3 +199,34 @@ def test_responses_are_kept_for_at_least_a_day(
 
     assert forget_old_responses(now=now) == 1
     assert list(IdempotentResponse.objects.values_list("key", flat=True)) == ["new"]
+
+
+def test_the_daily_command_forgets_responses_older_than_a_day(region: Region) -> None:
+    import io
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from joinedup.accounts.services import create_api_token
+    from joinedup.api.models import IdempotentResponse
+
+    token = create_api_token(
+        user=region.user("nurse"), role_profile=region.role_profile("nurse"), name="tests"
+    ).record
+    old, recent = (
+        IdempotentResponse.objects.create(
+            token=token, key=key, request_digest="0" * 64, status=201, created_at=at
+        )
+        for key, at in (
+            ("yesterday-but-one", timezone.now() - timedelta(hours=49)),
+            ("an-hour-ago", timezone.now() - timedelta(hours=1)),
+        )
+    )
+    out = io.StringIO()
+
+    call_command("forget_idempotency_keys", stdout=out)
+
+    assert "Forgot 1 kept response(s) older than a day." in out.getvalue()
+    assert list(IdempotentResponse.objects.filter(token=token)) == [recent]
+    assert not IdempotentResponse.objects.filter(pk=old.pk).exists()
