@@ -83,7 +83,13 @@ def care_plan_for(actor: Actor, person_id: object) -> PlanView:
     """The person's active care plan with the items the reader's organisation may see (each
     item's information category decides, as for record entries). Audited as one read of the
     record (get_person_for) naming the plan."""
-    person = get_person_for(actor, person_id)
+    return plan_view_of(actor, get_person_for(actor, person_id))
+
+
+def plan_view_of(actor: Actor, person: Person) -> PlanView:
+    """care_plan_for without opening the person: for a person the caller has already opened,
+    audited or left to the write (people.selectors.open_for_change, for the care plan's write
+    pages). Not audited here. (Split out of care_plan_for with the pages; its body unchanged.)"""
     plan = (
         CarePlan.objects.filter(person=person, status=PlanStatus.ACTIVE)
         .select_related("owner__practitioner", "owner__organisation")

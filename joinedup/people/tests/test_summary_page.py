@@ -356,3 +356,12 @@ def test_the_outsider_cannot_update_about_me(sign_in: SignIn, region: Region) ->
 
     assert response.status_code == 404
     assert versions_of_margarets_about_me(region) == [1]
+
+
+def test_the_record_links_to_the_persons_care_plan(sign_in: SignIn, region: Region) -> None:
+    from django.urls import reverse
+
+    page = sign_in("nurse").get(f"/people/{region.margaret.pk}/").content.decode()
+
+    assert reverse("people:care-plan", kwargs={"person_id": region.margaret.pk}) in page
+    assert "Peggy\u2019s care plan" in page
