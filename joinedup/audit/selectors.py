@@ -56,6 +56,21 @@ ACTION_WORDS: dict[str, str] = {
     "care_plan.my_actions": "Listed their care-plan actions",
     "care_plan.reviews_due": "Listed care-plan reviews due",
     "caseload.view": "Listed their people",
+    "referral.make": "Referred the person to a service",
+    "referral.respond": "Responded to a referral",
+    "referral.draft": "Started a referral",
+    "referral.send": "Sent a referral, with the information chosen",
+    "referral.cancel": "Cancelled a referral",
+    "referral.accepted": "Accepted a referral",
+    "referral.rejected": "Did not accept a referral",
+    "referral.in_progress": "Started work on a referral",
+    "referral.on_hold": "Put a referral on hold",
+    "referral.completed": "Completed a referral and sent back the outcome",
+    "referral.failed": "Could not carry out a referral",
+    "referral.view": "Opened a referral",
+    "referral.list_received": "Listed the referrals to their organisation",
+    "referral.list_sent": "Listed the referrals their organisation made",
+    "referral.escalate": "A referral passed its response deadline and was escalated",
     "sharing.view": "Looked at what is shared and why",
     "access_log.view": "Looked at this list of who has opened the record",
 }
@@ -66,6 +81,7 @@ BASIS_WORDS: dict[str, str] = {
     "same_organisation": "Organisation involved in care",
     "break_glass": "Emergency access (break-glass)",
     "information_governance": "Information governance review",
+    "referral_recipient": "Referral sent to their organisation",
 }
 
 _PURPOSE_WORDS = dict(Purpose.choices)

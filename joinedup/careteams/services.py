@@ -144,3 +144,39 @@ def end_care_team_membership(
         person=member.person,
     )
     return member
+
+
+@transaction.atomic
+def add_care_team_member_on_acceptance(
+    *,
+    actor: Actor,
+    person: Person,
+    role_profile: RoleProfile,
+    role: str,
+    responsibilities: str,
+    reason: str,
+) -> CareTeamMember:
+    """A practitioner joins the care team because their service accepted a referral or a
+    transfer of care for the person. Called only by referrals.services, which has checked that
+    the actor responds for the receiving organisation (the referral-recipient basis); the care
+    team's own care_team.edit is not needed. Starts today; audited."""
+    member = CareTeamMember.objects.create(
+        person=person,
+        role_profile=role_profile,
+        organisation_id=role_profile.organisation_id,
+        role=role,
+        responsibilities=responsibilities,
+        starts_on=timezone.localdate(),
+        created_by=actor.user,
+    )
+    record_care_team_change(actor=actor, member=member, kind=ChangeKind.ADDED, reason=reason)
+    record_event(
+        actor=actor,
+        action="care_team.add",
+        target_type="CareTeamMember",
+        target_id=member.pk,
+        person=person,
+        basis="referral_recipient",
+        reason=reason[:300],
+    )
+    return member

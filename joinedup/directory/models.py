@@ -93,6 +93,14 @@ class Service(BaseModel):
     )
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
+    manager = models.ForeignKey(
+        "accounts.RoleProfile",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="services_managed",
+        help_text="Told when a referral to the service passes its response deadline.",
+    )
 
     class Meta:
         ordering = ["name"]

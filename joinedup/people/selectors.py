@@ -25,7 +25,7 @@ from joinedup.people.models import (
 from joinedup.records.models import CORE_RECORD_CATEGORY, RecordEntry
 from joinedup.records.selectors import entries_shown_to
 from joinedup.sharing.actors import Actor
-from joinedup.sharing.policy import Action, Decision, decide, people_visible_to
+from joinedup.sharing.policy import Action, Basis, Decision, decide, people_visible_to
 
 SEARCH_LIMIT = 50
 
@@ -135,6 +135,7 @@ class PersonSummary:
     possible_duplicate_count: int
     entries: list[RecordEntry]
     decision: Decision
+    limited_to_referral: bool = False
 
 
 def person_summary_for(actor: Actor, person_id: object) -> PersonSummary:
@@ -142,6 +143,21 @@ def person_summary_for(actor: Actor, person_id: object) -> PersonSummary:
     the core record and the entries that reach the actor's organisation. Audited as one read
     of the person's record, naming the categories shown."""
     person, decision = _open_person(actor, person_id, Action.VIEW_PERSON)
+    if decision.basis == Basis.REFERRAL_RECIPIENT:
+        # The receiving organisation of a referral sees who the person is and what was sent
+        # with the referral (on the referral's page), nothing more, until it accepts.
+        _audit_open(actor, Action.VIEW_PERSON, person, decision)
+        return PersonSummary(
+            person=person,
+            about_me=None,
+            relationships=[],
+            lpas=[],
+            care_team=[],
+            possible_duplicate_count=0,
+            entries=[],
+            decision=decision,
+            limited_to_referral=True,
+        )
     entries = entries_shown_to(actor, person)
     shown = sorted({CORE_RECORD_CATEGORY, *(entry.category_id for entry in entries)})
     _audit_open(actor, Action.VIEW_PERSON, person, decision, shown)

@@ -3,9 +3,11 @@ environment (see README "Configuration"); nothing secret is written here."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from joinedup.settings.env import env_bool, env_int, env_list, env_str
 
@@ -31,6 +33,8 @@ INSTALLED_APPS = [
     "joinedup.careteams",
     "joinedup.records",
     "joinedup.careplans",
+    "joinedup.referrals",
+    "joinedup.notifications",
     "joinedup.sharing",
     "joinedup.audit",
     "joinedup.api",
@@ -133,6 +137,16 @@ JOINEDUP_SIGN_IN_LOCKOUT_SECONDS = env_int("SIGN_IN_LOCKOUT_SECONDS", default=15
 JOINEDUP_TOTP_ISSUER = env_str("TOTP_ISSUER", "joinedup")
 # How long emergency (break-glass) access lasts before the record closes again.
 JOINEDUP_BREAK_GLASS_MINUTES = env_int("BREAK_GLASS_MINUTES", default=60, minimum=5)
+# Days that do not count towards a routine referral's response deadline, besides weekends:
+# comma-separated ISO dates (England and Wales bank holidays, for example).
+try:
+    JOINEDUP_BANK_HOLIDAYS = sorted(
+        date.fromisoformat(day.strip())
+        for day in env_str("BANK_HOLIDAYS", "").split(",")
+        if day.strip()
+    )
+except ValueError as error:
+    raise ImproperlyConfigured(f"BANK_HOLIDAYS must be dates like 2026-12-25: {error}") from None
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"

@@ -5,9 +5,10 @@ read; `people_visible_to(actor, action)` answers the same question for a list, a
 filtered in SQL. Selectors and services call these; nothing else decides access.
 
 Bases implemented here: active care-team membership, same-organisation roles the organisation
-allows, and break-glass. Referral recipients, the person themselves and family grants arrive
-with referrals and the person's portal; each is one more `_basis_*` filter and one more column
-of the permission table.
+allows, break-glass, and the receiving organisation of an open referral or transfer (which sees
+only what was sent: people.selectors gives it a restricted summary). The person themselves and
+family grants arrive with the person's portal; each is one more `_basis_*` filter and one more
+column of the permission table.
 
 Items of person data (record entries) have a second question: which of them cross from the
 organisation that wrote them to the reader's. `entries_visible_to` answers it in SQL from the
@@ -33,6 +34,7 @@ from joinedup.core.errors import NotAllowed, NotFound
 from joinedup.directory.models import Organisation
 from joinedup.people.models import Person
 from joinedup.records.models import RecordEntry, SealedFor
+from joinedup.referrals.models import OPEN_STATUSES, Referral
 from joinedup.sharing.actors import Actor
 from joinedup.sharing.models import (
     BreakGlass,
@@ -63,12 +65,15 @@ class Action(StrEnum):
     RECORD_DISCLOSURE = "disclosure.record"
     VIEW_ACCESS_LOG = "access_log.view"
     EDIT_CARE_PLAN = "care_plan.edit"
+    MAKE_REFERRAL = "referral.make"
+    RESPOND_TO_REFERRAL = "referral.respond"
 
 
 class Basis(StrEnum):
     CARE_TEAM = "care_team"
     SAME_ORGANISATION = "same_organisation"
     BREAK_GLASS = "break_glass"
+    REFERRAL_RECIPIENT = "referral_recipient"
 
 
 _ACTION_WORDS = {
@@ -82,12 +87,16 @@ _ACTION_WORDS = {
     Action.RECORD_DISCLOSURE: "record a disclosure without consent",
     Action.VIEW_ACCESS_LOG: "see who has opened this person's record",
     Action.EDIT_CARE_PLAN: "change this person's care plan",
+    Action.MAKE_REFERRAL: "refer this person to a service",
+    Action.RESPOND_TO_REFERRAL: "respond to a referral for this person",
 }
 
 _BASIS_WORDS = {
     Basis.CARE_TEAM: "you are in this person's care team",
     Basis.SAME_ORGANISATION: "your organisation is involved in this person's care",
     Basis.BREAK_GLASS: "you are using emergency access (break-glass)",
+    Basis.REFERRAL_RECIPIENT: "your organisation has an open referral for this person, and "
+    "you can see what was sent with it",
 }
 
 
@@ -173,6 +182,22 @@ def _basis_break_glass(actor: Actor, now: datetime) -> Q:
     return Q(Exists(active_break_glass(actor, OuterRef("pk"), now)))
 
 
+def open_referrals_to(actor: Actor, person: Ref) -> QuerySet[Referral]:
+    """Referrals or transfers for `person` (a key or an OuterRef) open at the actor's
+    organisation: sent and not yet finished. The one definition of the referral-recipient
+    basis."""
+    assert actor.role_profile is not None  # noqa: S101 - only called with a role profile
+    return Referral.objects.filter(
+        person=person,
+        receiving_organisation_id=actor.role_profile.organisation_id,
+        status__in=OPEN_STATUSES,
+    )
+
+
+def _basis_referral_recipient(actor: Actor) -> Q:
+    return Q(Exists(open_referrals_to(actor, OuterRef("pk"))))
+
+
 def _bases_for(actor: Actor, action: Action) -> list[tuple[Basis, Q]]:
     """The bases under which this actor could do this action, each as a filter on Person."""
     if actor.role_profile is None:
@@ -188,6 +213,8 @@ def _bases_for(actor: Actor, action: Action) -> list[tuple[Basis, Q]]:
         bases.append((Basis.SAME_ORGANISATION, _basis_same_organisation(actor, day)))
     if role_may(actor.job_role, Basis.BREAK_GLASS, action):
         bases.append((Basis.BREAK_GLASS, _basis_break_glass(actor, now)))
+    if role_may(actor.job_role, Basis.REFERRAL_RECIPIENT, action):
+        bases.append((Basis.REFERRAL_RECIPIENT, _basis_referral_recipient(actor)))
     return bases
 
 

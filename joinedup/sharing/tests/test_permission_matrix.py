@@ -19,8 +19,9 @@ from joinedup.accounts.models import RoleProfile
 from joinedup.accounts.roles import JobRole
 from joinedup.careteams.models import CareTeamMember
 from joinedup.conftest import Region
-from joinedup.directory.models import Organisation, OrganisationType
+from joinedup.directory.models import Organisation, OrganisationType, Service
 from joinedup.people.models import Person
+from joinedup.referrals.models import Referral, ReferralStatus
 from joinedup.sharing.actors import Actor
 from joinedup.sharing.models import BreakGlass, BreakGlassReason
 from joinedup.sharing.policy import Action, Basis, decide, permission_table
@@ -90,6 +91,22 @@ class Situation:
         self.organisation.same_organisation_roles = roles
         self.organisation.save(update_fields=["same_organisation_roles"])
 
+    def referral_to_organisation(self, region: Region, *, status: str) -> Referral:
+        """A referral for the person from Margaret's nurse to a service of this organisation."""
+        service = Service.objects.create(
+            organisation=self.organisation, name=f"Service of {self.organisation.name}"
+        )
+        nurse = region.role_profile("nurse")
+        return Referral.objects.create(
+            person=self.person,
+            requester=nurse,
+            requester_organisation_id=nurse.organisation_id,
+            service=service,
+            receiving_organisation=self.organisation,
+            reason="Permission matrix test: a referral.",
+            status=status,
+        )
+
     def break_glass(self, *, expires_in: timedelta) -> BreakGlass:
         now = timezone.now()
         return BreakGlass.objects.create(
@@ -127,6 +144,15 @@ def test_the_policy_decides_what_the_table_says(region: Region, role: str, basis
         wrong += mismatches(
             situation.actor(), situation.person, basis, nothing, "role not allowed by organisation"
         )
+
+    elif basis is Basis.REFERRAL_RECIPIENT:
+        referral = situation.referral_to_organisation(region, status=ReferralStatus.DRAFT)
+        wrong += mismatches(situation.actor(), situation.person, basis, nothing, "draft")
+        for status in (ReferralStatus.REQUESTED, ReferralStatus.IN_PROGRESS):
+            Referral.objects.filter(pk=referral.pk).update(status=status)
+            wrong += mismatches(situation.actor(), situation.person, basis, expected, status)
+        Referral.objects.filter(pk=referral.pk).update(status=ReferralStatus.COMPLETED)
+        wrong += mismatches(situation.actor(), situation.person, basis, nothing, "completed")
 
     else:
         situation.break_glass(expires_in=-timedelta(minutes=1))
