@@ -16,6 +16,7 @@ urlpatterns = [
     path("sharing/", include("joinedup.sharing.urls")),
     path("care-plans/", include("joinedup.careplans.urls")),
     path("referrals/", include("joinedup.referrals.urls")),
+    path("inbox/", include("joinedup.notifications.urls")),
     path("api/v1/", include("joinedup.api.urls")),
     re_path(r"^api/", no_such_endpoint),  # other API versions: a 404 problem, not a page
     path("admin/", admin_site.urls),

@@ -1,0 +1,9 @@
+"""(being written)"""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+app_name = "notifications"
+
+urlpatterns: list[URLPattern] = []
