@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "joinedup.careplans",
     "joinedup.referrals",
     "joinedup.notifications",
+    "joinedup.handovers",
     "joinedup.sharing",
     "joinedup.audit",
     "joinedup.api",

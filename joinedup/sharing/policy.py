@@ -32,6 +32,7 @@ from joinedup.accounts.roles import JobRole
 from joinedup.careteams.models import CareTeamMember, in_force_on
 from joinedup.core.errors import NotAllowed, NotFound
 from joinedup.directory.models import Organisation
+from joinedup.handovers.models import CoverArrangement, cover_in_force_on
 from joinedup.people.models import Person
 from joinedup.records.models import RecordEntry, SealedFor
 from joinedup.referrals.models import OPEN_STATUSES, Referral
@@ -143,11 +144,28 @@ def _active_on(day: date, prefix: str = "") -> Q:
     return in_force_on(day, prefix)
 
 
+def _covered_for(actor: Actor, day: date) -> QuerySet[CoverArrangement]:
+    """The cover arrangements in force on `day` in which the actor covers for someone."""
+    return CoverArrangement.objects.filter(cover_in_force_on(day), covering=actor.role_profile)
+
+
 def _basis_care_team(actor: Actor, day: date) -> Q:
-    memberships = CareTeamMember.objects.filter(
-        _active_on(day), person=OuterRef("pk"), role_profile=actor.role_profile
+    """In the care team themselves, or covering for someone who is."""
+    memberships = CareTeamMember.objects.filter(_active_on(day), person=OuterRef("pk")).filter(
+        Q(role_profile=actor.role_profile)
+        | Q(role_profile__in=_covered_for(actor, day).values("absent_id"))
     )
     return Q(Exists(memberships))
+
+
+def _care_team_words(actor: Actor, person: Person) -> str:
+    day = timezone.localdate()
+    own = CareTeamMember.objects.filter(
+        _active_on(day), person=person, role_profile=actor.role_profile
+    ).exists()
+    if own:
+        return f"Allowed because {_BASIS_WORDS[Basis.CARE_TEAM]}."
+    return "Allowed because you are covering for a member of this person's care team."
 
 
 def _same_organisation_allowed(actor: Actor) -> bool:
@@ -246,6 +264,8 @@ def decide(actor: Actor, action: Action, person: Person) -> Decision:
         if Person.objects.filter(basis_filter, pk=person.pk).exists():
             if basis is Basis.BREAK_GLASS:
                 return Decision(True, basis, _break_glass_words(actor, person))
+            if basis is Basis.CARE_TEAM:
+                return Decision(True, basis, _care_team_words(actor, person))
             return Decision(True, basis, f"Allowed because {_BASIS_WORDS[basis]}.")
     if actor.role_profile is None:
         return Decision(False, None, "Only staff acting in a role can open records.")

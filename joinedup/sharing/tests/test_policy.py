@@ -186,3 +186,34 @@ def test_emergency_access_opens_the_record_until_it_expires_and_not_after(
     assert not decide(outsider, Action.VIEW_PERSON, region.margaret).allowed
     with pytest.raises(NotFound):
         get_person_for(outsider, region.margaret.pk)
+
+
+def test_covering_for_a_colleague_gives_their_care_team_access_for_the_dates_only(
+    region: Region,
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from joinedup.handovers.models import CoverArrangement
+
+    # Tom (discharge coordinator) covers Grace (Arthur's key worker) while she is on leave.
+    tom = region.actor("discharge")
+    assert not decide(tom, Action.VIEW_PERSON, region.arthur).allowed
+    today = timezone.localdate()
+    cover = CoverArrangement.objects.create(
+        absent=region.role_profile("care_home_manager"),
+        covering=region.role_profile("discharge"),
+        starts_on=today,
+        ends_on=today + timedelta(days=7),
+        reason="Annual leave",
+    )
+
+    decision = decide(tom, Action.VIEW_PERSON, region.arthur)
+    assert decision.basis is Basis.CARE_TEAM
+    assert "covering" in decision.reason
+    assert region.arthur in people_visible_to(tom)
+
+    cover.cancelled_at = timezone.now()
+    cover.save(update_fields=["cancelled_at"])
+    assert not decide(tom, Action.VIEW_PERSON, region.arthur).allowed
