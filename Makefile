@@ -41,6 +41,9 @@ test: setup browser lint typecheck pytest pytest-postgres check-deploy
 lint: setup
 	$(BIN)/ruff check joinedup
 	$(BIN)/ruff format --check joinedup
+	@# Bandit: no high-severity findings in the application code (QUALITY.md).
+	$(BIN)/bandit --quiet --recursive joinedup --severity-level high \
+		--exclude '*/tests/*,*/migrations/*,joinedup/browser_tests'
 
 typecheck: setup
 	$(BIN)/mypy joinedup

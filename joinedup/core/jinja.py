@@ -38,9 +38,12 @@ def age_on(born: date, today: date | None = None) -> int:
 def environment(**options: Any) -> Environment:
     loader = options.pop("loader")
     options["undefined"] = ChainableUndefined
-    # autoescape=True arrives in options from settings.TEMPLATES.
-    env = Environment(  # noqa: S701
-        loader=ChoiceLoader([loader, PackageLoader("nhsuk_frontend_jinja")]), **options
+    # Every template escapes what it prints, whatever settings.TEMPLATES says.
+    options.pop("autoescape", None)
+    env = Environment(
+        loader=ChoiceLoader([loader, PackageLoader("nhsuk_frontend_jinja")]),
+        autoescape=True,
+        **options,
     )
     env.globals.update(
         {"url": url, "static": static, "get_messages": get_messages, "age_on": age_on}
