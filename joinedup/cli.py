@@ -18,6 +18,7 @@ HYPHENATED = frozenset(
         "verify-audit",
         "anchor-audit",
         "forget-idempotency-keys",
+        "escalate-referrals",
     }
 )
 

@@ -17,6 +17,7 @@ urlpatterns = [
     path("care-plans/", include("joinedup.careplans.urls")),
     path("referrals/", include("joinedup.referrals.urls")),
     path("inbox/", include("joinedup.notifications.urls")),
+    path("handovers/", include("joinedup.handovers.urls")),
     path("api/v1/", include("joinedup.api.urls")),
     re_path(r"^api/", no_such_endpoint),  # other API versions: a 404 problem, not a page
     path("admin/", admin_site.urls),

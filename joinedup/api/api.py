@@ -33,7 +33,9 @@ from joinedup.api.schemas import (
 from joinedup.audit.api import router as access_log_router
 from joinedup.careplans.api import router as care_plan_router
 from joinedup.core.routes import Access, Audit, route
+from joinedup.handovers.api import router as handovers_router
 from joinedup.people.api import router as people_router
+from joinedup.referrals.api import router as referrals_router
 from joinedup.sharing.api import router as sharing_router
 
 # URL names ninja gives the views that are not operations: the OpenAPI document and the root.
@@ -100,6 +102,8 @@ api.add_router("/people", people_router)
 api.add_router("/people", sharing_router)
 api.add_router("/people", access_log_router)
 api.add_router("/people", care_plan_router)
+api.add_router("/handovers", handovers_router)
+api.add_router("/referrals", referrals_router)
 
 
 @api.get(

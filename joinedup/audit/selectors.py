@@ -71,6 +71,13 @@ ACTION_WORDS: dict[str, str] = {
     "referral.list_received": "Listed the referrals to their organisation",
     "referral.list_sent": "Listed the referrals their organisation made",
     "referral.escalate": "A referral passed its response deadline and was escalated",
+    "handover.give": "Handed over the person's care to a colleague",
+    "handover.acknowledge": "Acknowledged a handover with a read-back",
+    "handover.view": "Opened a handover",
+    "handover.list": "Listed their handovers",
+    "handover.caseload": "Listed their people to hand over",
+    "transfer.acknowledge": "Acknowledged a transfer of care",
+    "transfer.start": "Started a transfer of care",
     "sharing.view": "Looked at what is shared and why",
     "access_log.view": "Looked at this list of who has opened the record",
 }

@@ -114,6 +114,16 @@ def navigation_for(request: HttpRequest) -> list[dict[str, str]]:
         items.append({"text": "My actions", "href": reverse("careplans:my-actions")})
     items.append({"text": "Directory", "href": reverse("directory:index")})
     items.append({"text": "Sharing agreements", "href": reverse("sharing:agreements")})
+    if _route_exists("referrals:incoming"):
+        items.append({"text": "Referrals", "href": reverse("referrals:incoming")})
+    if _route_exists("handovers:mine"):
+        items.append({"text": "Handovers", "href": reverse("handovers:mine")})
+    if actor.user is not None and _route_exists("notifications:inbox"):
+        from joinedup.notifications.selectors import unread_count
+
+        items.append(
+            {"text": f"Inbox ({unread_count(actor.user)})", "href": reverse("notifications:inbox")}
+        )
     if may_break_glass(actor):
         items.append({"text": "Emergency access", "href": reverse("sharing:emergency-access")})
     if may_govern_information(actor):

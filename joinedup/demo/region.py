@@ -29,6 +29,7 @@ from joinedup.demo.catalogue import FIXED_ORGS, SERVICES, TEAMS
 from joinedup.demo.featured import ABOUT_ME_PHRASES, FEATURED, FEATURED_DUPLICATE
 from joinedup.demo.models import GeneratedRegion
 from joinedup.demo.personas import PERSONAS, Persona
+from joinedup.demo.referrals import seed_referrals
 from joinedup.demo.sharing import seed_sharing
 from joinedup.directory.models import (
     CapacityStatus,
@@ -770,6 +771,7 @@ def build_region(
         builder.flag_seeded_duplicates()
         seed_sharing(builder)
         seed_care_plans(builder)
+        seed_referrals(builder)
         record.finished_at = timezone.now()
         record.save(update_fields=["finished_at"])
     builder.stats.people += 1

@@ -161,6 +161,8 @@ def summary(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
             "may_edit_care_team": decide(actor, Action.EDIT_CARE_TEAM, person).allowed,
             "may_add_entry": decide(actor, Action.ADD_ENTRY, person).allowed,
             "may_see_access_log": decide(actor, Action.VIEW_ACCESS_LOG, person).allowed,
+            "may_refer": decide(actor, Action.MAKE_REFERRAL, person).allowed,
+            "in_care_team": record.decision.basis == Basis.CARE_TEAM,
             "sections": about_me_sections(),
             "entries": why_each_entry_is_shown(actor, record.entries),
             "emergency_access": _emergency_access(actor, record.decision, person),

@@ -535,7 +535,7 @@ def escalate_overdue_referrals(*, now: datetime | None = None) -> int:
     deadline, once. Run by `joinedup escalate-referrals` on a schedule; returns how many."""
     moment = now or timezone.now()
     overdue = list(
-        Referral.objects.select_for_update(skip_locked=True)
+        Referral.objects.select_for_update(skip_locked=True, of=("self",))
         .filter(status=S.REQUESTED, respond_by__lt=moment, escalated_at__isnull=True)
         .select_related("service__manager__practitioner__user", "requester", "person")
     )
@@ -561,3 +561,35 @@ def escalate_overdue_referrals(*, now: datetime | None = None) -> int:
             categories=[],
         )
     return len(overdue)
+
+
+# --- The referral pages (issue 5, web) ------------------------------------------------------
+
+
+@transaction.atomic
+def leave_out_of_referral(
+    *,
+    actor: Actor,
+    referral: Referral,
+    item_ids: Sequence[int],
+    expected_version: int | None = None,
+) -> Referral:
+    """The referrer takes items out of a draft before sending it, for example those the person
+    has objected to sharing with the receiver. Only the referrer's side, only a draft; audited
+    as a change to the draft."""
+    locked = _locked(referral, expected_version)
+    _require_requester(actor, locked)
+    if locked.status != S.DRAFT:
+        raise DomainRuleBroken(
+            "Only a draft can change. This referral has been sent.", field="items"
+        )
+    chosen = {int(pk) for pk in item_ids}
+    if not chosen:
+        raise DomainRuleBroken("Choose the items to leave out.", field="items")
+    left_out = locked.items.filter(pk__in=chosen)
+    if left_out.count() != len(chosen):
+        raise DomainRuleBroken("Choose items sent with this referral.", field="items")
+    left_out.delete()
+    _save(locked)
+    _audit(actor, locked, "referral.leave_out")
+    return locked
