@@ -31,9 +31,12 @@ demo: setup
 	DJANGO_SETTINGS_MODULE=joinedup.settings.local $(BIN)/joinedup migrate --no-input -v 0
 	DJANGO_SETTINGS_MODULE=joinedup.settings.local $(BIN)/joinedup seed-region --people $(DEMO_PEOPLE) --seed $(DEMO_SEED) --if-empty
 	DJANGO_SETTINGS_MODULE=joinedup.settings.local $(BIN)/joinedup demo-accounts --url http://127.0.0.1:$(PORT)/
-	@# The audit sealer runs beside the server, as in production, and stops with it.
+	@# The audit sealer and the referral deadline check run beside the server, as in production,
+	@# and stop with it.
 	export DJANGO_SETTINGS_MODULE=joinedup.settings.local; \
-	$(BIN)/joinedup seal-audit --every 5 & SEALER=$$!; trap 'kill $$SEALER 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/joinedup seal-audit --every 5 & SEALER=$$!; \
+	$(BIN)/joinedup escalate-referrals --every 60 & ESCALATOR=$$!; \
+	trap 'kill $$SEALER $$ESCALATOR 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/joinedup runserver 127.0.0.1:$(PORT)
 
 test: setup browser lint typecheck pytest pytest-postgres check-deploy
