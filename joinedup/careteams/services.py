@@ -180,3 +180,47 @@ def add_care_team_member_on_acceptance(
         reason=reason[:300],
     )
     return member
+
+
+def _change_role_after_transfer(
+    actor: Actor, member: CareTeamMember, role: str, reason: str
+) -> None:
+    member.role = role
+    member.save(update_fields=["role", "updated_at"])
+    record_care_team_change(actor=actor, member=member, kind=ChangeKind.CHANGED, reason=reason)
+    record_event(
+        actor=actor,
+        action="care_team.change",
+        target_type="CareTeamMember",
+        target_id=member.pk,
+        person=member.person,
+        basis="referral_recipient",
+        reason=reason[:300],
+    )
+
+
+@transaction.atomic
+def move_lead_professional(
+    *, actor: Actor, person: Person, to: RoleProfile, reason: str, responsibilities: str
+) -> CareTeamMember:
+    """On an acknowledged transfer of care: the current lead professional stays in the care
+    team as a member, and `to` becomes the lead (joining the team if need be). Called only by
+    referrals.transfers, which has checked that the actor acknowledges for the receiving
+    organisation; care_team.edit is not needed. Each change is recorded and audited."""
+    today = timezone.localdate()
+    in_team = CareTeamMember.objects.select_for_update().filter(in_force_on(today), person=person)
+    for lead in in_team.filter(role=CareTeamRole.LEAD_PROFESSIONAL).exclude(role_profile=to):
+        _change_role_after_transfer(actor, lead, CareTeamRole.MEMBER, reason)
+    theirs = in_team.filter(role_profile=to).first()
+    if theirs is None:
+        return add_care_team_member_on_acceptance(
+            actor=actor,
+            person=person,
+            role_profile=to,
+            role=CareTeamRole.LEAD_PROFESSIONAL,
+            responsibilities=responsibilities,
+            reason=reason,
+        )
+    if theirs.role != CareTeamRole.LEAD_PROFESSIONAL:
+        _change_role_after_transfer(actor, theirs, CareTeamRole.LEAD_PROFESSIONAL, reason)
+    return theirs

@@ -23,10 +23,8 @@ from django.utils import timezone
 
 from joinedup.accounts.models import RoleProfile
 from joinedup.audit.services import record_event
-from joinedup.careteams.models import CareTeamMember, CareTeamRole, ChangeKind, in_force_on
 from joinedup.careteams.services import (
-    add_care_team_member_on_acceptance,
-    record_care_team_change,
+    move_lead_professional,
 )
 from joinedup.core.errors import DomainRuleBroken, NotAllowed, NotFound
 from joinedup.directory.models import Service
@@ -173,44 +171,6 @@ def _handover_from(document: TransferDocument, referral: Referral) -> dict[str, 
     }
 
 
-def _set_role(actor: Actor, member: CareTeamMember, role: str, reason: str) -> None:
-    member.role = role
-    member.save(update_fields=["role", "updated_at"])
-    record_care_team_change(actor=actor, member=member, kind=ChangeKind.CHANGED, reason=reason)
-    record_event(
-        actor=actor,
-        action="care_team.change",
-        target_type="CareTeamMember",
-        target_id=member.pk,
-        person=member.person,
-        basis="referral_recipient",
-        reason=reason[:300],
-    )
-
-
-def _move_lead(actor: Actor, referral: Referral, receiver: RoleProfile) -> CareTeamMember:
-    """The current lead professional becomes a member; the receiver becomes the lead."""
-    today = timezone.localdate()
-    person = referral.person
-    reason = f"Transfer of care to {referral.service.name} acknowledged"
-    in_team = CareTeamMember.objects.select_for_update().filter(in_force_on(today), person=person)
-    for lead in in_team.filter(role=CareTeamRole.LEAD_PROFESSIONAL).exclude(role_profile=receiver):
-        _set_role(actor, lead, CareTeamRole.MEMBER, reason)
-    mine = in_team.filter(role_profile=receiver).first()
-    if mine is None:
-        return add_care_team_member_on_acceptance(
-            actor=actor,
-            person=person,
-            role_profile=receiver,
-            role=CareTeamRole.LEAD_PROFESSIONAL,
-            responsibilities=f"{referral.service.name} (lead after a transfer of care)",
-            reason=reason,
-        )
-    if mine.role != CareTeamRole.LEAD_PROFESSIONAL:
-        _set_role(actor, mine, CareTeamRole.LEAD_PROFESSIONAL, reason)
-    return mine
-
-
 @transaction.atomic
 def acknowledge_transfer(*, actor: Actor, referral: Referral, read_back: str) -> TransferDocument:
     """The receiving service, after accepting, acknowledges the transfer document with a
@@ -249,7 +209,13 @@ def acknowledge_transfer(*, actor: Actor, referral: Referral, read_back: str) ->
     document.acknowledged_by = actor.role_profile
     document.handover = handover
     document.save(update_fields=["acknowledged_at", "acknowledged_by", "handover", "updated_at"])
-    _move_lead(actor, locked, receiver)
+    move_lead_professional(
+        actor=actor,
+        person=locked.person,
+        to=receiver,
+        reason=f"Transfer of care to {locked.service.name} acknowledged",
+        responsibilities=f"{locked.service.name} (lead after a transfer of care)",
+    )
     record_event(
         actor=actor,
         action="transfer.acknowledge",
