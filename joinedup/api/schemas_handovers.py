@@ -61,3 +61,37 @@ class AcknowledgeIn(Schema):
         description="The key points and what the receiver will do next, in their own words "
         "(at least three words).",
     )
+
+
+class TransferItemIn(Schema):
+    source_type: str = Field(
+        ..., description='"entry" (a record entry), "about_me" or "communication"'
+    )
+    source_id: str = Field("", description="The record entry's id, for an entry.")
+
+
+class TransferIn(Schema):
+    """Transfer a person's care to a service (for example on discharge from hospital): a
+    referral of kind "transfer", sent at once, with the discharge summary."""
+
+    person_id: uuid.UUID
+    service_id: uuid.UUID
+    reason: str = Field(..., min_length=1, max_length=4000)
+    urgency: str = Field("routine", description='"routine" or "urgent"')
+    what_happened: str = Field(..., min_length=1, max_length=8000)
+    follow_up: str = Field(..., min_length=1, max_length=8000)
+    reason_for_admission: str = Field("", max_length=8000)
+    medication_changes: str = Field("", max_length=8000)
+    what_matters: str = Field("", max_length=4000)
+    risks: str = Field("", max_length=4000)
+    items: list[TransferItemIn] = Field(default_factory=list, max_length=50)
+
+
+class TransferOut(Schema):
+    referral_id: uuid.UUID
+    status: str
+    respond_by: datetime | None
+    acknowledged_at: datetime | None
+    lead_professional: str | None = Field(
+        None, description="Who leads the person's care now, once the transfer is acknowledged."
+    )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from joinedup.careteams.models import CareTeamChange, CareTeamMember, in_force_on
+from joinedup.accounts.models import RoleProfile
+from joinedup.careteams.models import CareTeamChange, CareTeamMember, CareTeamRole, in_force_on
 from joinedup.people.models import Person
 from joinedup.sharing.actors import Actor
 
@@ -64,3 +65,19 @@ def care_team_history_for(
 
     person = get_person_for(actor, person_id)
     return person, care_team_history(person)
+
+
+def lead_professional_of(person: Person) -> RoleProfile | None:
+    """The person's lead professional today, if any: for a caller that has already opened the
+    person or acted on them (not audited again)."""
+    lead = (
+        CareTeamMember.objects.filter(
+            _active_today(),
+            person=person,
+            role=CareTeamRole.LEAD_PROFESSIONAL,
+            role_profile__isnull=False,
+        )
+        .select_related("role_profile__practitioner", "role_profile__organisation")
+        .first()
+    )
+    return lead.role_profile if lead else None

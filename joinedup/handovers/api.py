@@ -19,10 +19,13 @@ from joinedup.api.schemas_handovers import (
     HandoverListOut,
     HandoverOut,
     HandoverPersonOut,
+    TransferIn,
+    TransferOut,
 )
+from joinedup.careteams.selectors import lead_professional_of
 from joinedup.core.errors import DomainRuleBroken, NotFound
 from joinedup.core.routes import Access, Audit
-from joinedup.handovers.models import Handover
+from joinedup.handovers.models import Handover, TransferDocument
 from joinedup.handovers.selectors import (
     colleague,
     handover_to_change_for,
@@ -31,6 +34,15 @@ from joinedup.handovers.selectors import (
 )
 from joinedup.handovers.services import Sbar, acknowledge_handover, hand_over
 from joinedup.people.selectors import open_for_change
+from joinedup.referrals.models import Referral
+from joinedup.referrals.selectors import service_to_refer_to
+from joinedup.referrals.services import ItemChoice
+from joinedup.referrals.transfers import (
+    TransferSections,
+    acknowledge_transfer,
+    start_transfer,
+    transfer_to_change_for,
+)
 
 router = Router(tags=["handovers"])
 
@@ -147,3 +159,81 @@ def acknowledge(request: HttpRequest, handover_id: uuid.UUID, body: AcknowledgeI
     found = handover_to_change_for(actor, handover_id)
     done = acknowledge_handover(actor=actor, handover=found, read_back=body.read_back)
     return _out(done)
+
+
+# -- transfers of care ------------------------------------------------------------------------
+
+
+def _transfer_out(referral: Referral, document: TransferDocument | None) -> TransferOut:
+    lead = lead_professional_of(referral.person) if document and document.acknowledged_at else None
+    return TransferOut(
+        referral_id=referral.pk,
+        status=referral.status,
+        respond_by=referral.respond_by,
+        acknowledged_at=document.acknowledged_at if document else None,
+        lead_professional=str(lead) if lead else None,
+    )
+
+
+@router.post(
+    "/transfers",
+    response={
+        201: TransferOut,
+        400: Problem,
+        401: Problem,
+        403: Problem,
+        404: Problem,
+        422: Problem,
+    },
+    summary="Transfer a person's care to a service, with the discharge summary",
+    openapi_extra=declare(access=Access.PERSON_POLICY, audit=Audit.WRITE),
+)
+def create_transfer(request: HttpRequest, body: TransferIn) -> Status[TransferOut]:
+    """Sends at once: the same checks as a referral (who may refer, what may be shared with the
+    receiving organisation, who is accountable for it). The receiving service accepts it
+    through `POST /api/v1/referrals/{id}/status` and then acknowledges it here."""
+    actor = actor_of(request)
+    person = open_for_change(actor, body.person_id).person
+    service = service_to_refer_to(body.service_id)
+    referral = start_transfer(
+        actor=actor,
+        person=person,
+        service=service,
+        reason=body.reason,
+        urgency=body.urgency,
+        sections=TransferSections(
+            what_happened=body.what_happened,
+            follow_up=body.follow_up,
+            reason_for_admission=body.reason_for_admission,
+            medication_changes=body.medication_changes,
+            what_matters=body.what_matters,
+            risks=body.risks,
+        ),
+        items=[ItemChoice(item.source_type, item.source_id) for item in body.items],
+    )
+    return Status(201, _transfer_out(referral, None))
+
+
+@router.post(
+    "/transfers/{referral_id}/acknowledge",
+    response={
+        200: TransferOut,
+        400: Problem,
+        401: Problem,
+        403: Problem,
+        404: Problem,
+        422: Problem,
+    },
+    summary="Acknowledge a transfer of care with a read-back: the lead professional moves",
+    openapi_extra=declare(access=Access.STAFF, audit=Audit.WRITE),
+)
+def acknowledge_transfer_of_care(
+    request: HttpRequest, referral_id: uuid.UUID, body: AcknowledgeIn
+) -> TransferOut:
+    """By the receiving service after accepting (422 before). Records an acknowledged handover
+    from the document and makes the assigned practitioner the lead professional. The sender's
+    side gets 403; anyone else 404."""
+    actor = actor_of(request)
+    referral = transfer_to_change_for(actor, referral_id)
+    document = acknowledge_transfer(actor=actor, referral=referral, read_back=body.read_back)
+    return _transfer_out(document.referral, document)
