@@ -12,7 +12,6 @@ accept an Idempotency-Key (api/idempotency.py)."""
 from __future__ import annotations
 
 import functools
-import re
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -60,6 +59,7 @@ from joinedup.api.schemas_careplans import (
     TScoreOut,
     VersionOut,
 )
+from joinedup.api.versions import IfMatchMissing, strong_etag, version_named
 from joinedup.careplans.competence import action_types
 from joinedup.careplans.models import (
     CarePlan,
@@ -170,10 +170,6 @@ class _NoCarePlan(Exception):
         self.person_id = person_id
 
 
-class _IfMatchMissing(Exception):
-    """A change to an existing plan sent without a usable If-Match."""
-
-
 def _plan_answers(
     view: Callable[Concatenate[HttpRequest, _P], _R],
 ) -> Callable[Concatenate[HttpRequest, _P], _R | HttpResponse]:
@@ -186,7 +182,7 @@ def _plan_answers(
             return view(request, *args, **kwargs)
         except _NoCarePlan as missing:
             return _no_care_plan(request, missing.person_id)
-        except _IfMatchMissing:
+        except IfMatchMissing:
             return _if_match_required(request)
         except PlanConflict as conflict:
             return _plan_changed(request, conflict.current)
@@ -233,41 +229,18 @@ def _plan_changed(request: HttpRequest, current: CarePlan) -> HttpResponse:
 
 # -- versions -------------------------------------------------------------------------------
 
-_TAG_LIST = re.compile(r'\s*(?:W/)?"[^"]*"\s*(?:,\s*(?:W/)?"[^"]*"\s*)*')
-_TAG = re.compile(r'(W/)?"([^"]*)"')
-_VERSION = re.compile(r"[0-9]{1,9}")
-
 
 def etag_of(plan: CarePlan) -> str:
-    return f'"{plan.pk}-{plan.version}"'
+    return strong_etag(plan.pk, plan.version)
 
 
 def _expected_version(request: HttpRequest, plan: CarePlan) -> int:
-    """The plan version the If-Match header says the change was made against. A tag for
-    another plan, or a weak one (If-Match compares strongly), matches no version: 412."""
-    raw = request.headers.get("If-Match", "").strip()
-    if not raw or raw == "*":
-        raise _IfMatchMissing
-    if not _TAG_LIST.fullmatch(raw):
-        raise InvalidInput(
-            [
-                FieldProblem(
-                    name="If-Match",
-                    rule="entity_tag",
-                    detail='Send the ETag exactly as it was given, in double quotes: "<plan id>-'
-                    '<version>".',
-                )
-            ]
-        )
-    prefix = f"{plan.pk}-"
-    versions = [
-        int(opaque[len(prefix) :])
-        for weak, opaque in _TAG.findall(raw)
-        if not weak and opaque.startswith(prefix) and _VERSION.fullmatch(opaque[len(prefix) :])
-    ]
-    if not versions:
+    """The plan version the If-Match header says the change was made against (412 when it
+    names no version of this plan)."""
+    version = version_named(request, plan.pk, plan.version, what="plan id")
+    if version is None:
         raise PlanConflict(plan)
-    return plan.version if plan.version in versions else versions[0]
+    return version
 
 
 def _plan_to_change(actor: Actor, person_id: uuid.UUID) -> CarePlan:

@@ -14,7 +14,6 @@ POST accepts an Idempotency-Key (api/idempotency.py)."""
 from __future__ import annotations
 
 import math
-import re
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -29,7 +28,7 @@ from joinedup.accounts.models import RoleProfile
 from joinedup.api.auth import actor_of
 from joinedup.api.declarations import declare
 from joinedup.api.idempotency import HEADER_DESCRIPTION, idempotent
-from joinedup.api.problems import FieldProblem, InvalidInput, problem
+from joinedup.api.problems import problem
 from joinedup.api.schemas import Coded, OrganisationRef, Problem
 from joinedup.api.schemas_careplans import StaffRef
 from joinedup.api.schemas_referrals import (
@@ -50,6 +49,7 @@ from joinedup.api.schemas_referrals import (
     StatusChangeOut,
     StatusIn,
 )
+from joinedup.api.versions import IfMatchMissing, strong_etag, version_named
 from joinedup.core.errors import DomainRuleBroken, EditConflict, NotFound
 from joinedup.core.routes import Access, Audit
 from joinedup.directory.models import Organisation, Service
@@ -120,45 +120,17 @@ def _rules(description: str) -> str:
 
 # -- versions -------------------------------------------------------------------------------
 
-_TAG_LIST = re.compile(r'\s*(?:W/)?"[^"]*"\s*(?:,\s*(?:W/)?"[^"]*"\s*)*')
-_TAG = re.compile(r'(W/)?"([^"]*)"')
-_VERSION = re.compile(r"[0-9]{1,9}")
-
-
-class _IfMatchMissing(Exception):
-    """A change sent without a usable If-Match."""
-
 
 def etag_of(referral: Referral) -> str:
-    return f'"{referral.pk}-{referral.version}"'
+    return strong_etag(referral.pk, referral.version)
 
 
 def _expected_version(request: HttpRequest, referral: Referral) -> int:
-    """The version the If-Match header names. A tag for another referral, or a weak one
-    (If-Match compares strongly), names none: EditConflict, so 412."""
-    raw = request.headers.get("If-Match", "").strip()
-    if not raw or raw == "*":
-        raise _IfMatchMissing
-    if not _TAG_LIST.fullmatch(raw):
-        raise InvalidInput(
-            [
-                FieldProblem(
-                    name="If-Match",
-                    rule="entity_tag",
-                    detail='Send the ETag exactly as it was given, in double quotes: "<referral '
-                    'id>-<version>".',
-                )
-            ]
-        )
-    prefix = f"{referral.pk}-"
-    versions = [
-        int(opaque[len(prefix) :])
-        for weak, opaque in _TAG.findall(raw)
-        if not weak and opaque.startswith(prefix) and _VERSION.fullmatch(opaque[len(prefix) :])
-    ]
-    if not versions:
+    """The version the If-Match header names (412 when it names no version of this one)."""
+    version = version_named(request, referral.pk, referral.version, what="referral id")
+    if version is None:
         raise EditConflict
-    return referral.version if referral.version in versions else versions[0]
+    return version
 
 
 def _if_match_required(request: HttpRequest) -> HttpResponse:
@@ -198,7 +170,7 @@ def _changing(
     referral = referral_for_change(actor, referral_id)
     try:
         version = _expected_version(request, referral)
-    except _IfMatchMissing:
+    except IfMatchMissing:
         return _if_match_required(request)
     except EditConflict:
         return _changed_since(request, referral)
