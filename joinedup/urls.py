@@ -19,6 +19,7 @@ urlpatterns = [
     path("inbox/", include("joinedup.notifications.urls")),
     path("handovers/", include("joinedup.handovers.urls")),
     path("api/v1/", include("joinedup.api.urls")),
+    path("fhir/R4/", include("joinedup.fhir.urls")),
     re_path(r"^api/", no_such_endpoint),  # other API versions: a 404 problem, not a page
     path("admin/", admin_site.urls),
 ]

@@ -15,7 +15,7 @@ from joinedup.accounts.session import LAST_SEEN_AT, SIGNED_IN_AT, is_fully_signe
 
 # Paths that work without a full sign-in. Everything else, including the Django admin, needs
 # a password and a second factor. The API authenticates each request with its own token.
-PUBLIC_PREFIXES = ("/sign-in", "/healthz", "/static/", "/api/", "/accessibility")
+PUBLIC_PREFIXES = ("/sign-in", "/healthz", "/static/", "/api/", "/fhir/", "/accessibility")
 
 
 class SessionLifetimeMiddleware:

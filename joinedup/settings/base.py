@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "joinedup.sharing",
     "joinedup.audit",
     "joinedup.api",
+    "joinedup.fhir",
     "joinedup.demo",
 ]
 
