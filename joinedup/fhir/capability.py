@@ -29,6 +29,79 @@ PATIENT_SEARCH_PARAMS: tuple[tuple[str, str, str], ...] = (
 )
 
 
+Param = tuple[str, str, str]
+
+DIRECTORY = (
+    "Directory data about organisations and staff, not about the people they care for: any "
+    "valid token may read it, and reads are not audited."
+)
+
+ORGANIZATION_SEARCH_PARAMS: tuple[Param, ...] = (
+    ("_id", "token", "The Organization's logical id."),
+    (
+        "identifier",
+        "token",
+        "The ODS code: https://fhir.nhs.uk/Id/ods-organization-code|X81001 (the system may be "
+        "left out).",
+    ),
+    ("name", "string", "The start of the organisation's name, any case."),
+)
+PRACTITIONER_SEARCH_PARAMS: tuple[Param, ...] = (
+    ("_id", "token", "The Practitioner's logical id."),
+    (
+        "identifier",
+        "token",
+        "The professional registration number, with the regulator's system (GMC, NMC, HCPC, "
+        "Social Work England, GPhC) or without one.",
+    ),
+    ("name", "string", "Each word starts the given or the family name, any case."),
+)
+PRACTITIONER_ROLE_SEARCH_PARAMS: tuple[Param, ...] = (
+    ("_id", "token", "The PractitionerRole's logical id."),
+    ("practitioner", "reference", "Practitioner/<id>."),
+    ("organization", "reference", "Organization/<id>."),
+)
+HEALTHCARE_SERVICE_SEARCH_PARAMS: tuple[Param, ...] = (
+    ("_id", "token", "The HealthcareService's logical id."),
+    ("organization", "reference", "The organisation providing it: Organization/<id>."),
+    ("name", "string", "Every word given appears in the service's name, any case."),
+)
+CARE_TEAM_SEARCH_PARAMS: tuple[Param, ...] = (
+    ("_id", "token", "The CareTeam's id, which is the person's (Patient) id."),
+    ("patient", "reference", "Patient/<id>: that person's current care team."),
+    ("subject", "reference", "The same as patient."),
+)
+
+RESOURCES: tuple[tuple[str, tuple[Param, ...], str], ...] = (
+    ("Patient", PATIENT_SEARCH_PARAMS, "Read through the access policy; audited."),
+    ("Organization", ORGANIZATION_SEARCH_PARAMS, DIRECTORY),
+    ("Practitioner", PRACTITIONER_SEARCH_PARAMS, DIRECTORY),
+    ("PractitionerRole", PRACTITIONER_ROLE_SEARCH_PARAMS, DIRECTORY + " Only roles in force."),
+    ("HealthcareService", HEALTHCARE_SERVICE_SEARCH_PARAMS, DIRECTORY),
+    (
+        "CareTeam",
+        CARE_TEAM_SEARCH_PARAMS,
+        "A person's current care team; its id is the person's. Read through the access "
+        "policy; each read or search is audited once.",
+    ),
+)
+
+
+def _resource(resource_type: str, params: tuple[Param, ...], documentation: str) -> dict[str, Any]:
+    return {
+        "type": resource_type,
+        "profile": f"http://hl7.org/fhir/StructureDefinition/{resource_type}",
+        "documentation": documentation,
+        "interaction": [{"code": "read"}, {"code": "search-type"}],
+        "versioning": "no-version",
+        "readHistory": False,
+        "updateCreate": False,
+        "searchParam": [
+            {"name": name, "type": kind, "documentation": text} for name, kind, text in params
+        ],
+    }
+
+
 def capability_statement(base_url: str) -> dict[str, Any]:
     """The statement for a server whose base (…/fhir/R4) is `base_url`."""
     return {
@@ -39,7 +112,10 @@ def capability_statement(base_url: str) -> dict[str, Any]:
         "kind": "instance",
         "software": {"name": "joinedup", "version": SOFTWARE_VERSION},
         "implementation": {
-            "description": "joinedup shared care record: HL7 FHIR R4 interface (first slice)",
+            "description": (
+                "joinedup shared care record: HL7 FHIR R4 interface (Patient, CareTeam and "
+                "the directory, read and search)"
+            ),
             "url": base_url,
         },
         "fhirVersion": "4.0.1",
@@ -48,8 +124,10 @@ def capability_statement(base_url: str) -> dict[str, Any]:
             {
                 "mode": "server",
                 "documentation": (
-                    "Every read goes through joinedup's access policy and is audited. A record "
-                    "the caller may not see answers 404, the same as one that does not exist."
+                    "Every read of a person's data (Patient, CareTeam) goes through joinedup's "
+                    "access policy and is audited. A record the caller may not see answers 404, "
+                    "the same as one that does not exist. Directory resources (Organization, "
+                    "Practitioner, PractitionerRole, HealthcareService) need only a valid token."
                 ),
                 "security": {
                     "cors": False,
@@ -63,18 +141,8 @@ def capability_statement(base_url: str) -> dict[str, Any]:
                     ),
                 },
                 "resource": [
-                    {
-                        "type": "Patient",
-                        "profile": "http://hl7.org/fhir/StructureDefinition/Patient",
-                        "interaction": [{"code": "read"}, {"code": "search-type"}],
-                        "versioning": "no-version",
-                        "readHistory": False,
-                        "updateCreate": False,
-                        "searchParam": [
-                            {"name": name, "type": kind, "documentation": documentation}
-                            for name, kind, documentation in PATIENT_SEARCH_PARAMS
-                        ],
-                    }
+                    _resource(resource_type, params, documentation)
+                    for resource_type, params, documentation in RESOURCES
                 ],
                 "searchParam": [
                     {

@@ -63,13 +63,17 @@ def patient(person: Person) -> Json:
         if person.gp_practice
         else [],
     }
-    cleaned: Json = _without_empty(resource)
+    cleaned: Json = without_empty(resource)
     return cleaned
 
 
 def organisation_reference(organisation: Organisation) -> Json:
-    """A logical reference by ODS code: Organization is not served by this slice yet."""
-    reference: Json = {"type": "Organization", "display": organisation.name}
+    """A reference to the Organization, with its ODS code as a logical identifier too."""
+    reference: Json = {
+        "reference": f"Organization/{organisation.pk}",
+        "type": "Organization",
+        "display": organisation.name,
+    }
     if organisation.ods_code:
         reference["identifier"] = {"system": ODS_CODE_SYSTEM, "value": organisation.ods_code}
     return reference
@@ -128,13 +132,13 @@ def _communication(person: Person) -> list[Json]:
     return [{"language": concept, "preferred": True}]
 
 
-def _without_empty(value: Any) -> Any:
+def without_empty(value: Any) -> Any:
     """FHIR forbids empty strings, lists and objects: drop them (and None), recursively."""
     if isinstance(value, dict):
-        cleaned = {key: _without_empty(item) for key, item in value.items()}
+        cleaned = {key: without_empty(item) for key, item in value.items()}
         return {key: item for key, item in cleaned.items() if item not in (None, "", [], {})}
     if isinstance(value, list):
-        cleaned_items = [_without_empty(item) for item in value]
+        cleaned_items = [without_empty(item) for item in value]
         return [item for item in cleaned_items if item not in (None, "", [], {})]
     return value
 

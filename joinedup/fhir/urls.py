@@ -5,13 +5,42 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from joinedup.fhir import views
+from joinedup.fhir import resource_views, views
 
 app_name = "fhir"
+
+# A FHIR logical id.
+ID = r"(?P<resource_id>[A-Za-z0-9\-.]{1,64})"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("metadata", views.metadata, name="metadata"),
     path("Patient", views.patient_search, name="patient-search"),
     re_path(r"^Patient/(?P<patient_id>[A-Za-z0-9\-.]{1,64})$", views.patient_read, name="patient"),
+    path("Organization", resource_views.organization_search, name="organization-search"),
+    re_path(rf"^Organization/{ID}$", resource_views.organization_read, name="organization"),
+    path("Practitioner", resource_views.practitioner_search, name="practitioner-search"),
+    re_path(rf"^Practitioner/{ID}$", resource_views.practitioner_read, name="practitioner"),
+    path(
+        "PractitionerRole",
+        resource_views.practitioner_role_search,
+        name="practitionerrole-search",
+    ),
+    re_path(
+        rf"^PractitionerRole/{ID}$",
+        resource_views.practitioner_role_read,
+        name="practitionerrole",
+    ),
+    path(
+        "HealthcareService",
+        resource_views.healthcare_service_search,
+        name="healthcareservice-search",
+    ),
+    re_path(
+        rf"^HealthcareService/{ID}$",
+        resource_views.healthcare_service_read,
+        name="healthcareservice",
+    ),
+    path("CareTeam", resource_views.care_team_search, name="careteam-search"),
+    re_path(rf"^CareTeam/{ID}$", resource_views.care_team_read, name="careteam"),
     re_path(r"^(?P<path>.*)$", views.no_such_endpoint),
 ]

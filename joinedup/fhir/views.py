@@ -100,12 +100,12 @@ def fhir_actor(request: HttpRequest) -> Actor | None:
     return Actor.staff(record.user, record.role_profile, channel="fhir")
 
 
-def _base_url(request: HttpRequest) -> str:
+def base_url(request: HttpRequest) -> str:
     return request.build_absolute_uri(reverse("fhir:metadata")).removesuffix("/metadata")
 
 
 def _patient_url(request: HttpRequest, person: Person) -> str:
-    return f"{_base_url(request)}/Patient/{person.pk}"
+    return f"{base_url(request)}/Patient/{person.pk}"
 
 
 # -- metadata -------------------------------------------------------------------------------
@@ -115,7 +115,7 @@ def _patient_url(request: HttpRequest, person: Person) -> str:
 @fhir_endpoint
 def metadata(request: HttpRequest) -> HttpResponse:
     """What this server supports. Open to anyone, as FHIR expects; holds no one's data."""
-    return fhir_response(capability_statement(_base_url(request)))
+    return fhir_response(capability_statement(base_url(request)))
 
 
 # -- Patient --------------------------------------------------------------------------------
@@ -210,7 +210,7 @@ def _search_url(request: HttpRequest, search: PatientSearch, offset: int) -> str
     pairs = [*search.criteria(), ("_count", str(search.count))]
     if offset:
         pairs.append(("_offset", str(offset)))
-    return f"{_base_url(request)}/Patient?{urlencode(pairs)}"
+    return f"{base_url(request)}/Patient?{urlencode(pairs)}"
 
 
 # -- reading the search parameters ----------------------------------------------------------
@@ -223,7 +223,7 @@ def parse_patient_search(request: HttpRequest) -> PatientSearch:
     given: dict[str, str] = {}
     for name, values in request.GET.lists():
         if name not in CRITERIA and name not in CONTROLS:
-            if _wants_strict_handling(request):
+            if wants_strict_handling(request):
                 raise SearchProblem(
                     name,
                     f"This server does not support the parameter {name}.",
@@ -233,17 +233,17 @@ def parse_patient_search(request: HttpRequest) -> PatientSearch:
         if len(values) != 1:
             raise SearchProblem(name, f"Give {name} once.", code="not-supported")
         given[name] = values[0].strip()
-    count = min(_whole_number(given, "_count", DEFAULT_COUNT, least=1), MAX_COUNT)
-    offset = _whole_number(given, "_offset", 0, least=0)
+    count = min(whole_number(given, "_count", DEFAULT_COUNT, least=1), MAX_COUNT)
+    offset = whole_number(given, "_offset", 0, least=0)
     return PatientSearch(count=count, offset=offset, **_criteria(given))
 
 
-def _wants_strict_handling(request: HttpRequest) -> bool:
+def wants_strict_handling(request: HttpRequest) -> bool:
     preferences = request.headers.get("Prefer", "").replace(";", ",").split(",")
     return any(p.strip().replace(" ", "").lower() == "handling=strict" for p in preferences)
 
 
-def _whole_number(given: dict[str, str], name: str, default: int, *, least: int) -> int:
+def whole_number(given: dict[str, str], name: str, default: int, *, least: int) -> int:
     if name not in given:
         return default
     raw = given[name]

@@ -185,6 +185,17 @@ def person_summary_for(actor: Actor, person_id: object) -> PersonSummary:
     )
 
 
+def care_team_of_person_for(actor: Actor, person_id: object) -> tuple[Person, list[CareTeamMember]]:
+    """The person and their current care team, for an interface that shows only the team (the
+    FHIR CareTeam). One audit event naming only the core record's category; an organisation that
+    only holds a referral for the person sees no team, as on the record page."""
+    person, decision = _open_person(actor, person_id, Action.VIEW_PERSON)
+    _audit_open(actor, Action.VIEW_PERSON, person, decision)
+    if decision.basis == Basis.REFERRAL_RECIPIENT:
+        return person, []
+    return person, current_care_team(person)
+
+
 @dataclass(frozen=True)
 class PossibleDuplicates:
     """The open possible-duplicate flags on a person: the other records the actor may see,

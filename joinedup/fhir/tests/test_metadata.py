@@ -1,5 +1,6 @@
 """GET /fhir/R4/metadata: a valid CapabilityStatement, open without a token, that lists exactly
-what this slice serves (Patient read and search) and nothing it does not."""
+what is served (read and search of Patient, CareTeam and the four directory resources) and
+nothing it does not."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from joinedup.core.routes import Access, Audit, declaration_of
 from joinedup.core.tests.test_routes import walk
 from joinedup.fhir.tests.conftest import FHIR, FHIR_JSON
+from joinedup.fhir.urls import ID
 
 
 def test_metadata_is_a_valid_capability_statement_without_a_token(client: Client) -> None:
@@ -30,14 +32,27 @@ def test_metadata_lists_exactly_what_is_supported(client: Client) -> None:
     [rest] = json.loads(client.get(f"{FHIR}/metadata").content)["rest"]
     assert rest["mode"] == "server"
     assert "Bearer" in rest["security"]["description"]
-    [patient] = rest["resource"]
-    assert patient["type"] == "Patient"
-    assert [i["code"] for i in patient["interaction"]] == ["read", "search-type"]
-    assert {p["name"] for p in patient["searchParam"]} == {
-        "_id",
-        "identifier",
-        "family",
-        "birthdate",
+    resources = {resource["type"]: resource for resource in rest["resource"]}
+    assert list(resources) == [
+        "Patient",
+        "Organization",
+        "Practitioner",
+        "PractitionerRole",
+        "HealthcareService",
+        "CareTeam",
+    ]
+    for resource in resources.values():
+        assert [i["code"] for i in resource["interaction"]] == ["read", "search-type"]
+    searches = {
+        name: {p["name"] for p in resource["searchParam"]} for name, resource in resources.items()
+    }
+    assert searches == {
+        "Patient": {"_id", "identifier", "family", "birthdate"},
+        "Organization": {"_id", "identifier", "name"},
+        "Practitioner": {"_id", "identifier", "name"},
+        "PractitionerRole": {"_id", "practitioner", "organization"},
+        "HealthcareService": {"_id", "organization", "name"},
+        "CareTeam": {"_id", "patient", "subject"},
     }
     assert "interaction" not in rest  # no whole-system interactions (transaction, batch, …)
     assert "operation" not in rest  # no $export yet
@@ -56,5 +71,12 @@ def test_every_fhir_route_declares_access_and_audit() -> None:
             Access.PERSON_POLICY,
             Audit.READ,
         ),
+        **{
+            route: (Access.STAFF, Audit.NONE)
+            for name in ("Organization", "Practitioner", "PractitionerRole", "HealthcareService")
+            for route in (f"fhir/R4/{name}", f"fhir/R4/^{name}/{ID}$")
+        },
+        "fhir/R4/CareTeam": (Access.PERSON_POLICY, Audit.READ),
+        f"fhir/R4/^CareTeam/{ID}$": (Access.PERSON_POLICY, Audit.READ),
         "fhir/R4/^(?P<path>.*)$": (Access.PUBLIC, Audit.NONE),
     }

@@ -84,6 +84,7 @@ def test_the_nurse_reads_margarets_patient_and_it_is_valid_fhir(
     assert practice is not None
     assert body["generalPractitioner"] == [
         {
+            "reference": f"Organization/{practice.pk}",
             "type": "Organization",
             "display": "Riverside Medical Practice",
             "identifier": {"system": ODS_CODE_SYSTEM, "value": practice.ods_code},
