@@ -72,6 +72,35 @@ CARE_TEAM_SEARCH_PARAMS: tuple[Param, ...] = (
     ("subject", "reference", "The same as patient."),
 )
 
+SERVICE_REQUEST_SEARCH_PARAMS: tuple[Param, ...] = (
+    ("_id", "token", "The ServiceRequest's id, which is the referral's."),
+    ("status", "token", "draft, active, completed or revoked."),
+    ("subject", "reference", "Patient/<id>: referrals of that person."),
+    ("patient", "reference", "The same as subject."),
+)
+TASK_SEARCH_PARAMS: tuple[Param, ...] = (
+    ("_id", "token", "The Task's id, which is the referral's."),
+    ("focus", "reference", "ServiceRequest/<id>: that referral's Task."),
+    (
+        "owner",
+        "reference",
+        "Organization/<id> (the receiving organisation) or PractitionerRole/<id> (the "
+        "practitioner who took it on).",
+    ),
+    (
+        "status",
+        "token",
+        "draft, requested, accepted, rejected, in-progress, on-hold, completed, cancelled or "
+        "failed.",
+    ),
+    ("patient", "reference", "Patient/<id>: Tasks for that person."),
+)
+REFERRALS = (
+    "A referral (SDOH Clinical Care pattern: Task.focus is the ServiceRequest; both have the "
+    "referral's id). Only the referrer's organisation and the receiving one can read it; "
+    "each read or search is audited once."
+)
+
 RESOURCES: tuple[tuple[str, tuple[Param, ...], str], ...] = (
     ("Patient", PATIENT_SEARCH_PARAMS, "Read through the access policy; audited."),
     ("Organization", ORGANIZATION_SEARCH_PARAMS, DIRECTORY),
@@ -84,7 +113,20 @@ RESOURCES: tuple[tuple[str, tuple[Param, ...], str], ...] = (
         "A person's current care team; its id is the person's. Read through the access "
         "policy; each read or search is audited once.",
     ),
+    ("ServiceRequest", SERVICE_REQUEST_SEARCH_PARAMS, REFERRALS),
+    (
+        "Task",
+        TASK_SEARCH_PARAMS,
+        REFERRALS + " PUT changes the status (If-Match required: 428 without it, 412 when "
+        "stale); only status, statusReason, output and owner are read. The receiving service "
+        "sets accepted, rejected, in-progress, on-hold, completed and failed; the referrer "
+        "sets cancelled.",
+    ),
 )
+
+# Beyond read and search-type, and how versions are kept, where they differ.
+UPDATES = frozenset({"Task"})
+VERSIONED = {"ServiceRequest": "versioned", "Task": "versioned-update"}
 
 
 def _resource(resource_type: str, params: tuple[Param, ...], documentation: str) -> dict[str, Any]:
@@ -92,10 +134,15 @@ def _resource(resource_type: str, params: tuple[Param, ...], documentation: str)
         "type": resource_type,
         "profile": f"http://hl7.org/fhir/StructureDefinition/{resource_type}",
         "documentation": documentation,
-        "interaction": [{"code": "read"}, {"code": "search-type"}],
-        "versioning": "no-version",
+        "interaction": [
+            {"code": "read"},
+            {"code": "search-type"},
+            *([{"code": "update"}] if resource_type in UPDATES else []),
+        ],
+        "versioning": VERSIONED.get(resource_type, "no-version"),
         "readHistory": False,
         "updateCreate": False,
+        **({"conditionalUpdate": False} if resource_type in UPDATES else {}),
         "searchParam": [
             {"name": name, "type": kind, "documentation": text} for name, kind, text in params
         ],
@@ -113,8 +160,9 @@ def capability_statement(base_url: str) -> dict[str, Any]:
         "software": {"name": "joinedup", "version": SOFTWARE_VERSION},
         "implementation": {
             "description": (
-                "joinedup shared care record: HL7 FHIR R4 interface (Patient, CareTeam and "
-                "the directory, read and search)"
+                "joinedup shared care record: HL7 FHIR R4 interface (Patient, CareTeam, "
+                "the directory and referrals (ServiceRequest, Task), read and search; Task "
+                "status update)"
             ),
             "url": base_url,
         },
@@ -124,7 +172,8 @@ def capability_statement(base_url: str) -> dict[str, Any]:
             {
                 "mode": "server",
                 "documentation": (
-                    "Every read of a person's data (Patient, CareTeam) goes through joinedup's "
+                    "Every read of a person's data (Patient, CareTeam, ServiceRequest, Task) "
+                    "goes through joinedup's "
                     "access policy and is audited. A record the caller may not see answers 404, "
                     "the same as one that does not exist. Directory resources (Organization, "
                     "Practitioner, PractitionerRole, HealthcareService) need only a valid token."

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path, re_path
 
-from joinedup.fhir import resource_views, views
+from joinedup.fhir import referral_views, resource_views, views
 
 app_name = "fhir"
 
@@ -42,5 +42,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     ),
     path("CareTeam", resource_views.care_team_search, name="careteam-search"),
     re_path(rf"^CareTeam/{ID}$", resource_views.care_team_read, name="careteam"),
+    path("ServiceRequest", referral_views.service_request_search, name="servicerequest-search"),
+    re_path(rf"^ServiceRequest/{ID}$", referral_views.service_request_read, name="servicerequest"),
+    path("Task", referral_views.task_search, name="task-search"),
+    re_path(rf"^Task/{ID}$", referral_views.task, name="task"),
     re_path(r"^(?P<path>.*)$", views.no_such_endpoint),
 ]

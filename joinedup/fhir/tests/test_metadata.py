@@ -40,9 +40,12 @@ def test_metadata_lists_exactly_what_is_supported(client: Client) -> None:
         "PractitionerRole",
         "HealthcareService",
         "CareTeam",
+        "ServiceRequest",
+        "Task",
     ]
-    for resource in resources.values():
-        assert [i["code"] for i in resource["interaction"]] == ["read", "search-type"]
+    for name, resource in resources.items():
+        expected = ["read", "search-type", "update"] if name == "Task" else ["read", "search-type"]
+        assert [i["code"] for i in resource["interaction"]] == expected, name
     searches = {
         name: {p["name"] for p in resource["searchParam"]} for name, resource in resources.items()
     }
@@ -53,6 +56,8 @@ def test_metadata_lists_exactly_what_is_supported(client: Client) -> None:
         "PractitionerRole": {"_id", "practitioner", "organization"},
         "HealthcareService": {"_id", "organization", "name"},
         "CareTeam": {"_id", "patient", "subject"},
+        "ServiceRequest": {"_id", "status", "subject", "patient"},
+        "Task": {"_id", "focus", "owner", "status", "patient"},
     }
     assert "interaction" not in rest  # no whole-system interactions (transaction, batch, …)
     assert "operation" not in rest  # no $export yet
@@ -78,5 +83,10 @@ def test_every_fhir_route_declares_access_and_audit() -> None:
         },
         "fhir/R4/CareTeam": (Access.PERSON_POLICY, Audit.READ),
         f"fhir/R4/^CareTeam/{ID}$": (Access.PERSON_POLICY, Audit.READ),
+        "fhir/R4/ServiceRequest": (Access.PERSON_POLICY, Audit.READ),
+        f"fhir/R4/^ServiceRequest/{ID}$": (Access.PERSON_POLICY, Audit.READ),
+        "fhir/R4/Task": (Access.PERSON_POLICY, Audit.READ),
+        # One view answers GET (audited as a read by referral_for) and PUT (a write).
+        f"fhir/R4/^Task/{ID}$": (Access.PERSON_POLICY, Audit.WRITE),
         "fhir/R4/^(?P<path>.*)$": (Access.PUBLIC, Audit.NONE),
     }
