@@ -19,6 +19,7 @@ HYPHENATED = frozenset(
         "anchor-audit",
         "forget-idempotency-keys",
         "escalate-referrals",
+        "export-fhir",
     }
 )
 
