@@ -582,11 +582,14 @@ def _agreement_form(
 
 
 def _save_agreement(actor: Actor, care_plan: CarePlan, form: Any) -> str:
-    # An agreement is with the plan as the person saw it: if it has changed since, they must
-    # see the new version first. The service records the version it is given.
-    if form.opened_version != care_plan.version:
-        raise PlanConflict(care_plan)
-    agreement = record_plan_agreement(actor=actor, plan=care_plan, **form.service_arguments())
+    # An agreement is with the plan as the person saw it: the service refuses it (PlanConflict)
+    # if the plan has changed since, so they see the new version first.
+    agreement = record_plan_agreement(
+        actor=actor,
+        plan=care_plan,
+        expected_version=form.opened_version,
+        **form.service_arguments(),
+    )
     person = care_plan.person
     if agreement.agrees:
         return f"Recorded that {person.known_as} agrees with this plan."
