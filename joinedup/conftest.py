@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.db import connections
 from django.test import Client
 
 from joinedup.accounts.models import RoleProfile, User
@@ -33,28 +32,38 @@ def _ensure_region() -> None:
         build_region(people=REGION_PEOPLE, seed=REGION_SEED)
 
 
+# The test database's blocker, once the database exists and holds the region.
+_READY: list[Any] = []
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     with django_db_blocker.unblock():
         _ensure_region()
+    _READY.append(django_db_blocker)
     yield
+    _READY.clear()
 
 
-@pytest.fixture(autouse=True)
-def _region_survives_flushes(request: pytest.FixtureRequest, django_db_blocker: Any) -> None:
-    """A live-server test flushes the database when it ends; build the region again (committed)
-    before the next test that uses the database."""
-    marker = request.node.get_closest_marker("django_db")
-    uses_db = marker is not None or any(
-        name in request.fixturenames for name in ("db", "transactional_db", "live_server", "region")
-    )
-    if not uses_db:
-        return
-    request.getfixturevalue("django_db_setup")
-    with django_db_blocker.unblock():
-        if connections["default"].in_atomic_block:
-            return
-        _ensure_region()
+def _flushes(item: pytest.Item) -> bool:
+    """Whether the test ends by flushing the database: live-server and transactional tests."""
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    names = getattr(item, "fixturenames", ())
+    return "transactional_db" in names or "live_server" in names
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A live-server or transactional test flushes the database as it ends; build the region
+    again (committed) straight after, so whatever test runs next finds it. Done here, not in a
+    fixture of the next test: by the time such a fixture ran, pytest-django may already have
+    opened that test's transaction, and a region built inside it would not last."""
+    yield
+    if nextitem is not None and _READY and _flushes(item):
+        with _READY[0].unblock():
+            _ensure_region()
 
 
 @dataclass
