@@ -11,7 +11,7 @@ DEMO_SEED ?= 2026
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test setup lint typecheck pytest pytest-postgres browser check-deploy clean lock
+.PHONY: demo test setup lint typecheck pytest pytest-postgres browser check-deploy clean lock bench
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -42,14 +42,14 @@ demo: setup
 test: setup browser lint typecheck pytest pytest-postgres check-deploy
 
 lint: setup
-	$(BIN)/ruff check joinedup
-	$(BIN)/ruff format --check joinedup
+	$(BIN)/ruff check joinedup bench
+	$(BIN)/ruff format --check joinedup bench
 	@# Bandit: no high-severity findings in the application code (QUALITY.md).
 	$(BIN)/bandit --quiet --recursive joinedup --severity-level high \
 		--exclude '*/tests/*,*/migrations/*,joinedup/browser_tests'
 
 typecheck: setup
-	$(BIN)/mypy joinedup
+	$(BIN)/mypy joinedup bench
 
 # Browser tests drive Debian's chromium; install it when it is missing (CI runs as root).
 browser:
@@ -76,6 +76,17 @@ check-deploy: setup
 	ALLOWED_HOSTS=joinedup.example.nhs.uk DATABASE_URL=postgres://joinedup@db.invalid/joinedup \
 	DJANGO_SETTINGS_MODULE=joinedup.settings.production \
 	$(BIN)/joinedup check --deploy --fail-level WARNING
+
+# Benchmarks (not part of `make test`): generated regions of 1,000, 100,000 and 1,000,000 people
+# in PostgreSQL (BENCH_PG_URL), gunicorn with production settings, wrk on loopback; reports in
+# bench/results/. QUICK=1: 1,000 and 100,000 people, shorter runs. Installs Debian's wrk if missing.
+BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432
+bench: setup
+	@command -v wrk >/dev/null 2>&1 || { \
+		echo "Installing Debian's wrk for the benchmark"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends wrk >/dev/null; }
+	BENCH_PG_URL=$(BENCH_PG_URL) $(BIN)/python -m bench $(if $(QUICK),--quick)
 
 lock:
 	$(BIN)/python -m pip install --quiet uv

@@ -20,6 +20,8 @@ HYPHENATED = frozenset(
         "forget-idempotency-keys",
         "escalate-referrals",
         "export-fhir",
+        "import-fhir",
+        "run-bulk-exports",
     }
 )
 

@@ -79,19 +79,68 @@ class SignInFailure(models.Model):
         return f"{self.username_key} at {self.failed_at:%Y-%m-%d %H:%M}"
 
 
+class ClientScope(models.TextChoices):
+    READ = "read", "Read the records of people in the organisation's care"
+    WRITE = "write", "Change those records: details, care plans, consents and referrals"
+    IMPORT = "import", "Import people and their records into the organisation's care"
+    EXPORT = "export", "Export the records of people in the organisation's care in bulk"
+
+
+class ApiClient(BaseModel):
+    """A partner organisation's own system (a GP system, a care home's care-planning system, a
+    council's case-management system) connecting as that organisation rather than as one of its
+    staff. The access policy treats it as the organisation's system actor, limited to its scopes
+    and to people in the organisation's care; the audit names it."""
+
+    name = models.CharField(max_length=100, unique=True)
+    organisation = models.ForeignKey(
+        "directory.Organisation", on_delete=models.PROTECT, related_name="api_clients"
+    )
+    scopes = models.JSONField(default=list, help_text="Some of: read, write, import, export.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.organisation.name})"
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in (self.scopes or [])
+
+
 class ApiToken(BaseModel):
-    """A bearer token for /api/v1/, bound to a user acting in one role profile.
+    """A bearer token for /api/v1/ and /fhir/R4/: either a user acting in one role profile, or a
+    registered system client of an organisation.
 
     Only a SHA-256 digest is stored; the token itself is shown once when created."""
 
     name = models.CharField(max_length=100)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
-    role_profile = models.ForeignKey(RoleProfile, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    role_profile = models.ForeignKey(
+        RoleProfile, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    client = models.ForeignKey(
+        ApiClient, null=True, blank=True, on_delete=models.CASCADE, related_name="tokens"
+    )
     digest = models.CharField(max_length=64, unique=True)
     prefix = models.CharField(max_length=12)
     expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(user__isnull=False, role_profile__isnull=False, client__isnull=True)
+                    | models.Q(user__isnull=True, role_profile__isnull=True, client__isnull=False)
+                ),
+                name="api_token_is_for_a_user_or_a_client",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -16,8 +17,16 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from joinedup.accounts.models import ApiToken, RoleProfile, SignInFailure, User
+from joinedup.accounts.models import (
+    ApiClient,
+    ApiToken,
+    ClientScope,
+    RoleProfile,
+    SignInFailure,
+    User,
+)
 from joinedup.audit.services import record_event
+from joinedup.directory.models import Organisation
 from joinedup.sharing.actors import Actor
 
 SIGN_IN_REFUSED = "Enter a correct username and password. After several wrong tries you must wait before you can try again."
@@ -135,19 +144,69 @@ def create_api_token(
     return NewToken(token=token, record=record)
 
 
+def register_api_client(
+    *, name: str, organisation: Organisation, scopes: Sequence[str]
+) -> ApiClient:
+    """Register a partner organisation's system, or change the scopes of one already
+    registered to the same organisation under that name."""
+    unknown = sorted(set(scopes) - set(ClientScope.values))
+    if unknown:
+        raise ValueError(
+            f"Unknown scope {', '.join(unknown)}: choose from {', '.join(ClientScope.values)}."
+        )
+    if not scopes:
+        raise ValueError("Give the client at least one scope.")
+    client = ApiClient.objects.filter(name=name).first()
+    if client is not None and client.organisation_id != organisation.pk:
+        raise ValueError(
+            f"A client called {name!r} is already registered to {client.organisation.name}."
+        )
+    if client is None:
+        client = ApiClient.objects.create(
+            name=name, organisation=organisation, scopes=sorted(set(scopes))
+        )
+    else:
+        client.scopes = sorted(set(scopes))
+        client.revoked_at = None
+        client.save(update_fields=["scopes", "revoked_at", "updated_at"])
+    return client
+
+
+def create_client_token(*, client: ApiClient, lifetime_days: int | None = 90) -> NewToken:
+    """Issue a bearer token for a registered system client, shown once."""
+    token = "jdc_" + secrets.token_urlsafe(32)
+    expires = timezone.now() + timedelta(days=lifetime_days) if lifetime_days else None
+    record = ApiToken.objects.create(
+        name=f"{client.name} (system)"[:100],
+        client=client,
+        digest=digest_token(token),
+        prefix=token[:10],
+        expires_at=expires,
+    )
+    return NewToken(token=token, record=record)
+
+
 def authenticate_api_token(token: str) -> ApiToken | None:
-    """The live token record for a bearer token, or None if unknown, revoked or expired."""
+    """The live token record for a bearer token, or None if unknown, revoked or expired (or
+    its user inactive, its role profile ended, or its client revoked)."""
     record = (
         ApiToken.objects.select_related(
-            "user", "role_profile__organisation", "role_profile__practitioner"
+            "user",
+            "role_profile__organisation",
+            "role_profile__practitioner",
+            "client__organisation",
         )
         .filter(digest=digest_token(token), revoked_at__isnull=True)
         .first()
     )
     now = timezone.now()
-    if record is None or not record.user.is_active:
+    if record is None:
         return None
     if record.expires_at is not None and record.expires_at <= now:
+        return None
+    if record.client is not None:
+        return record if record.client.revoked_at is None else None
+    if record.user is None or record.role_profile is None or not record.user.is_active:
         return None
     ends_on = record.role_profile.ends_on
     if ends_on is not None and ends_on < timezone.localdate():
@@ -191,6 +250,7 @@ def revoke_api_token(*, token: ApiToken, by: User) -> bool:
         action="api_token.revoke",
         target_type="api_token",
         target_id=token.pk,
-        reason=f"Token {token.prefix}… of {token.user.username} revoked",
+        reason=f"Token {token.prefix}… of "
+        f"{token.user.username if token.user else token.client} revoked",
     )
     return True

@@ -21,6 +21,7 @@ from joinedup.api.auth import ApiTokenAuth, caller_of
 from joinedup.api.declarations import declare
 from joinedup.api.problems import MEDIA_TYPE, install_problem_handlers, problems_only
 from joinedup.api.schemas import (
+    ClientOut,
     Coded,
     MeOut,
     OrganisationRef,
@@ -33,6 +34,7 @@ from joinedup.api.schemas import (
 from joinedup.audit.api import router as access_log_router
 from joinedup.careplans.api import router as care_plan_router
 from joinedup.core.routes import Access, Audit, route
+from joinedup.directory.models import Organisation
 from joinedup.handovers.api import router as handovers_router
 from joinedup.people.api import router as people_router
 from joinedup.referrals.api import router as referrals_router
@@ -115,32 +117,46 @@ api.add_router("/referrals", referrals_router)
 def me(request: HttpRequest) -> MeOut:
     """The token's user and the role profile whose access it has. Reads no one's record."""
     token = caller_of(request).token
-    user, profile = token.user, token.role_profile
-    organisation = profile.organisation
+    user, profile, client = token.user, token.role_profile, token.client
     return MeOut(
         user=UserOut(
             id=user.pk,
             username=user.username,
             name=user.get_full_name() or user.username,
             email=user.email,
-        ),
+        )
+        if user
+        else None,
         role_profile=RoleProfileOut(
             id=profile.pk,
             job_role=Coded(code=profile.job_role, label=profile.get_job_role_display()),
-            organisation=OrganisationRef(
-                id=organisation.pk,
-                name=organisation.name,
-                ods_code=organisation.ods_code,
-                type=Coded(code=organisation.org_type, label=organisation.get_org_type_display()),
-            ),
+            organisation=_organisation_ref(profile.organisation),
             team=TeamRef(id=profile.team.pk, name=profile.team.name) if profile.team else None,
-        ),
+        )
+        if profile
+        else None,
+        client=ClientOut(
+            name=client.name,
+            organisation=_organisation_ref(client.organisation),
+            scopes=list(client.scopes),
+        )
+        if client
+        else None,
         token=TokenOut(
             name=token.name,
             prefix=token.prefix,
             created_at=token.created_at,
             expires_at=token.expires_at,
         ),
+    )
+
+
+def _organisation_ref(organisation: Organisation) -> OrganisationRef:
+    return OrganisationRef(
+        id=organisation.pk,
+        name=organisation.name,
+        ods_code=organisation.ods_code,
+        type=Coded(code=organisation.org_type, label=organisation.get_org_type_display()),
     )
 
 

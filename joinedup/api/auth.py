@@ -43,6 +43,14 @@ def note_token_use(token: ApiToken) -> None:
     token.last_used_at = now
 
 
+def actor_for_token(record: ApiToken, *, channel: str) -> Actor:
+    """Who a live token acts as: its user in its role profile, or its organisation's system."""
+    if record.client is not None:
+        return Actor.system_client(record.client, channel=channel)
+    assert record.user is not None and record.role_profile is not None  # noqa: S101 - constraint
+    return Actor.staff(record.user, record.role_profile, channel=channel)
+
+
 class ApiTokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> ApiCaller | None:
         token = token.strip()
@@ -52,7 +60,7 @@ class ApiTokenAuth(HttpBearer):
         if record is None:
             return None
         note_token_use(record)
-        actor = Actor.staff(record.user, record.role_profile, channel="api")
+        actor = actor_for_token(record, channel="api")
         request.actor = actor  # type: ignore[attr-defined]
         return ApiCaller(token=record, actor=actor)
 

@@ -96,11 +96,21 @@ class TokenOut(Schema):
     expires_at: datetime | None
 
 
-class MeOut(Schema):
-    """Who the token acts as: the user and the role profile whose access it has."""
+class ClientOut(Schema):
+    """A partner organisation's registered system and what it may do."""
 
-    user: UserOut
-    role_profile: RoleProfileOut
+    name: str
+    organisation: OrganisationRef
+    scopes: list[str]
+
+
+class MeOut(Schema):
+    """Who the token acts as: the user and the role profile whose access it has, or, for a
+    system client's token, the client and its organisation."""
+
+    user: UserOut | None
+    role_profile: RoleProfileOut | None
+    client: ClientOut | None = None
     token: TokenOut
 
 

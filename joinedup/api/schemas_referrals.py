@@ -121,6 +121,11 @@ class ReferralOut(Schema):
         ..., description="On rejection: another service the receiver suggests."
     )
     items: list[ItemOut] = Field(..., description="What was sent, exactly as sent.")
+    shared_without_consent: bool = Field(
+        False,
+        description="Sent despite the person's objection, under a recorded decision to share "
+        "without consent (safeguarding, serious harm or a legal duty).",
+    )
     history: list[StatusChangeOut] = Field(..., description="Every step, oldest first.")
 
 

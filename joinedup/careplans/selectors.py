@@ -97,6 +97,11 @@ def plan_view_of(actor: Actor, person: Person) -> PlanView:
     )
     if plan is None:
         return PlanView(person, None, [], [], [], [], [], [], None)
+    return _view_of(actor, person, plan)
+
+
+def _view_of(actor: Actor, person: Person, plan: CarePlan) -> PlanView:
+    """One plan (active or closed) with the items the reader's organisation may see."""
     goals = list(
         _visible(actor, Goal.objects.filter(plan=plan))
         .select_related("category", "author_organisation")
@@ -377,3 +382,171 @@ def reviews_due_list_for(actor: Actor, *, within_days: int = 14) -> list[CarePla
         actor=actor, action="care_plan.reviews_due", target_type="CarePlan", reason="Reviews due"
     )
     return list(reviews_due_for(actor, within_days=within_days))
+
+
+# -- for the FHIR interface (fhir/careplan_views.py) -------------------------------------------
+# CarePlan and Goal resources are addressed by the plan's and the goal's own ids, and a person
+# may have closed plans as well as their active one. New functions only; the ones above are
+# unchanged (plan_view_of now hands the plan it found to _view_of).
+
+
+def _plan_with_owner(plan_id: object) -> CarePlan | None:
+    parsed = parse_person_id(plan_id)
+    if parsed is None:
+        return None
+    return (
+        CarePlan.objects.select_related("owner__practitioner", "owner__organisation")
+        .filter(pk=parsed)
+        .first()
+    )
+
+
+def _refuse_missing(actor: Actor, target_type: str, target_id: object, words: str) -> None:
+    record_event(
+        actor=actor,
+        action=Action.VIEW_PERSON,
+        target_type=target_type,
+        target_id=target_id,
+        allowed=False,
+        reason=f"No such {words}.",
+    )
+
+
+def care_plan_by_id_for(actor: Actor, plan_id: object) -> PlanView:
+    """One care plan (active or closed) by its own id, with the items the reader's organisation
+    may see. NotFound alike for a plan that does not exist and one whose person the actor may
+    not see. Audited as one read of the person's record (get_person_for), or one refusal."""
+    plan = _plan_with_owner(plan_id)
+    if plan is None:
+        _refuse_missing(actor, "CarePlan", plan_id, "care plan")
+        raise NotFound
+    person = get_person_for(actor, plan.person_id)
+    plan.person = person
+    return _view_of(actor, person, plan)
+
+
+def care_plans_of_for(actor: Actor, person_id: object) -> list[PlanView]:
+    """Every care plan of the person, the active one first and then the closed ones, newest
+    first, each with the items the reader's organisation may see. NotFound when the person is
+    missing or the actor may not see them. Audited as one read of the person's record."""
+    person = get_person_for(actor, person_id)
+    plans = CarePlan.objects.filter(person=person).select_related(
+        "owner__practitioner", "owner__organisation"
+    )
+    ordered = sorted(
+        plans, key=lambda plan: (plan.status != PlanStatus.ACTIVE, -plan.created_at.timestamp())
+    )
+    for plan in ordered:
+        plan.person = person
+    return [_view_of(actor, person, plan) for plan in ordered]
+
+
+@dataclass(frozen=True)
+class PlanVersions:
+    """A plan as the reader may see it now, and every version of it, oldest first. `shows`
+    says whether an item kept in a version's snapshot may be shown to the reader."""
+
+    view: PlanView
+    versions: list[CarePlanVersion]
+    visible_item_ids: frozenset[str]
+    organisation_id: str
+
+    def shows(self, item: dict[str, Any]) -> bool:
+        # As plan_history_for: an item still in the plan is judged by today's rules; one
+        # removed since is shown only to its author organisation.
+        return (
+            item.get("id") in self.visible_item_ids
+            or item.get("author_organisation") == self.organisation_id
+        )
+
+
+def plan_versions_for(actor: Actor, plan_id: object) -> PlanVersions:
+    """The plan (care_plan_by_id_for: NotFound alike for missing and forbidden; one audit
+    event) with every version kept of it, for the FHIR _history and vread."""
+    view = care_plan_by_id_for(actor, plan_id)
+    assert view.plan is not None  # noqa: S101 - care_plan_by_id_for always finds a plan
+    versions = list(
+        CarePlanVersion.objects.filter(plan=view.plan)
+        .select_related("created_by_role__practitioner")
+        .order_by("number")
+    )
+    return PlanVersions(
+        view=view,
+        versions=versions,
+        visible_item_ids=frozenset(_visible_item_ids(actor, view.plan)),
+        organisation_id=str(actor.organisation_id),
+    )
+
+
+def _goals_with_scores(actor: Actor, goals: QuerySet[Goal]) -> list[Goal]:
+    return list(
+        _visible(actor, goals)
+        .select_related("category", "plan")
+        .prefetch_related(
+            Prefetch(
+                "scores",
+                queryset=GoalScore.objects.select_related("review").order_by(
+                    "review__held_on", "review__created_at"
+                ),
+            )
+        )
+    )
+
+
+def goal_for(actor: Actor, goal_id: object) -> Goal:
+    """One goal by its id, with its plan and its scores oldest first, if the actor may see the
+    person and their organisation may see the goal (its information category decides). NotFound
+    alike for a goal that does not exist, one whose person the actor may not see and one the
+    organisation may not see. Audited as one read of the person's record, or one refusal."""
+    parsed = parse_person_id(goal_id)
+    found = (
+        Goal.objects.filter(pk=parsed).values_list("plan__person_id", flat=True).first()
+        if parsed is not None
+        else None
+    )
+    if parsed is None or found is None:
+        _refuse_missing(actor, "Goal", goal_id, "goal")
+        raise NotFound
+    person = get_person_for(actor, found)
+    goals = _goals_with_scores(actor, Goal.objects.filter(pk=parsed))
+    if not goals:
+        raise NotFound
+    goals[0].plan.person = person
+    return goals[0]
+
+
+def goals_of_for(actor: Actor, person_id: object) -> list[Goal]:
+    """Every goal of the person's plans (active and closed) that the actor's organisation may
+    see, each with its plan and its scores oldest first. NotFound when the person is missing or
+    the actor may not see them. Audited as one read of the person's record."""
+    person = get_person_for(actor, person_id)
+    goals = _goals_with_scores(
+        actor, Goal.objects.filter(plan__person=person).order_by("set_on", "created_at")
+    )
+    for goal in goals:
+        goal.plan.person = person
+    return goals
+
+
+def plan_to_change_by_id_for(actor: Actor, plan_id: object) -> CarePlan:
+    """The plan with this id, with its person, for a service to change (the service audits the
+    change and decides whether the actor may make it). NotFound, audited as a refusal, when the
+    plan is missing or the actor may not see its person."""
+    plan = _plan_with_owner(plan_id)
+    if plan is None:
+        _refuse_missing(actor, "CarePlan", plan_id, "care plan")
+        raise NotFound
+    plan.person = plan_to_change_for(actor, plan.person_id).person
+    return plan
+
+
+def plans_to_change_for(actor: Actor, person_id: object) -> tuple[Person, list[CarePlan]]:
+    """The person and all their plans, the active one first, for a conditional create to count
+    (the create or the read that follows audits the access). NotFound, audited as a refusal,
+    when the person is missing or the actor may not see them."""
+    person = plan_to_change_for(actor, person_id).person
+    plans = sorted(
+        CarePlan.objects.filter(person=person),
+        key=lambda plan: (plan.status != PlanStatus.ACTIVE, -plan.created_at.timestamp()),
+    )
+    return person, plans

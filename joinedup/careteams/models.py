@@ -26,8 +26,9 @@ class CareTeamRole(models.TextChoices):
 
 
 class CareTeamMember(BaseModel):
-    """One member of a person's care team: a role profile (a practitioner in an organisation)
-    or someone from the person's own life. Changed only through careteams.services, which
+    """One member of a person's care team: a role profile (a practitioner in an organisation),
+    someone from the person's own life, or an organisation as a whole (its team, before a named
+    practitioner is assigned: for example when the organisation's system registered the person). Changed only through careteams.services, which
     writes a CareTeamChange for each change."""
 
     person = models.ForeignKey(
@@ -76,8 +77,13 @@ class CareTeamMember(BaseModel):
                 condition=(
                     models.Q(role_profile__isnull=False, relationship__isnull=True)
                     | models.Q(role_profile__isnull=True, relationship__isnull=False)
+                    | models.Q(
+                        role_profile__isnull=True,
+                        relationship__isnull=True,
+                        organisation__isnull=False,
+                    )
                 ),
-                name="careteam_member_is_staff_or_related_person",
+                name="careteam_member_is_staff_related_person_or_organisation",
             ),
             models.CheckConstraint(
                 condition=models.Q(ends_on__isnull=True)
@@ -88,6 +94,22 @@ class CareTeamMember(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.get_role_display()} for {self.person_id}"
+
+    @property
+    def is_organisation_only(self) -> bool:
+        return self.role_profile_id is None and self.relationship_id is None
+
+    @property
+    def display_name(self) -> str:
+        """Who the member is, in words: the practitioner, the person from the person's own life,
+        or the organisation's team."""
+        if self.role_profile is not None:
+            return self.role_profile.practitioner.display_name
+        if self.relationship is not None:
+            return self.relationship.full_name
+        if self.organisation is not None:
+            return f"{self.organisation.name} (the organisation's team)"
+        return "This member"
 
 
 class ChangeKind(models.TextChoices):
@@ -111,6 +133,9 @@ class CareTeamChange(models.Model):
     created_by = models.ForeignKey(
         "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # Who made the change, as the audit names them: a member of staff in their role, or a
+    # partner organisation's system.
+    made_by = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["person", "created_at"]

@@ -25,6 +25,7 @@ def current_care_team(person: Person) -> list[CareTeamMember]:
             "role_profile__organisation",
             "role_profile__team",
             "relationship",
+            "organisation",
         )
         .order_by("role", "starts_on")
     )

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
 from django.utils import timezone
 
 from joinedup.accounts.models import RoleProfile
-from joinedup.audit.services import record_event
+from joinedup.audit.services import record_event, record_events_in_bulk
 from joinedup.careteams.models import (
     CareTeamChange,
     CareTeamMember,
@@ -16,10 +18,16 @@ from joinedup.careteams.models import (
     ChangeKind,
     in_force_on,
 )
-from joinedup.core.errors import DomainRuleBroken
+from joinedup.core.errors import DomainRuleBroken, NotFound
+from joinedup.directory.models import Organisation
 from joinedup.people.models import Person, Relationship
 from joinedup.sharing.actors import Actor
-from joinedup.sharing.policy import Action, require
+from joinedup.sharing.policy import (
+    Action,
+    basis_of_system_actor,
+    people_visible_to,
+    require,
+)
 
 
 def record_care_team_change(
@@ -35,6 +43,31 @@ def record_care_team_change(
         ends_on=member.ends_on,
         reason=reason,
         created_by=actor.user,
+        made_by=actor.label[:200],
+    )
+
+
+def record_care_team_changes(
+    *, actor: Actor, members: Sequence[CareTeamMember], reason: str
+) -> list[CareTeamChange]:
+    """record_care_team_change for many new members at once (imports): one "joined" each."""
+    return CareTeamChange.objects.bulk_create(
+        [
+            CareTeamChange(
+                member=member,
+                person_id=member.person_id,
+                kind=ChangeKind.ADDED,
+                role=member.role,
+                responsibilities=member.responsibilities,
+                starts_on=member.starts_on,
+                ends_on=member.ends_on,
+                reason=reason,
+                created_by=actor.user,
+                made_by=actor.label[:200],
+            )
+            for member in members
+        ],
+        batch_size=500,
     )
 
 
@@ -97,6 +130,149 @@ def add_care_team_member(
         basis=decision.basis or "",
     )
     return member
+
+
+@dataclass(frozen=True)
+class ImportedMember:
+    """One care-team membership from another system: a practitioner in a role profile,
+    someone from the person's life, or an organisation's team as a whole."""
+
+    role_profile: RoleProfile | None = None
+    relationship: Relationship | None = None
+    organisation: Organisation | None = None
+    role: str = CareTeamRole.MEMBER
+    starts_on: date | None = None
+    ends_on: date | None = None
+    responsibilities: str = ""
+
+
+@transaction.atomic
+def import_care_team(
+    *, actor: Actor, person: Person, members: Sequence[ImportedMember], reason: str
+) -> tuple[list[CareTeamMember], list[str]]:
+    """import_care_teams for one person: the new members and the warnings."""
+    [(added, warnings)] = import_care_teams(actor=actor, teams=[(person, members)], reason=reason)
+    return added, warnings
+
+
+@transaction.atomic
+def import_care_teams(
+    *,
+    actor: Actor,
+    teams: Sequence[tuple[Person, Sequence[ImportedMember]]],
+    reason: str,
+) -> list[tuple[list[CareTeamMember], list[str]]]:
+    """Add the memberships another system holds that each person's care team does not have yet
+    (the same member from the same day), so a re-run adds nothing. Needs care_team.edit on
+    every person (checked for the whole batch in one query: NotFound if any is beyond the
+    actor). A second lead professional joins as a member, and says so. One audit event for each
+    person whose team grew. Returns, per person, the new members and the warnings."""
+    people = [person for person, _ in teams]
+    allowed = set(
+        people_visible_to(actor, Action.EDIT_CARE_TEAM)
+        .filter(pk__in=[person.pk for person in people])
+        .values_list("pk", flat=True)
+    )
+    if any(person.pk not in allowed for person in people):
+        raise NotFound
+    existing: dict[object, list[CareTeamMember]] = {}
+    for member in CareTeamMember.objects.filter(person__in=people):
+        existing.setdefault(member.person_id, []).append(member)
+    results = [
+        _new_members(actor, person, wanted, existing.get(person.pk, [])) for person, wanted in teams
+    ]
+    added = [member for new, _ in results for member in new]
+    if added:
+        CareTeamMember.objects.bulk_create(added, batch_size=500)
+        record_care_team_changes(actor=actor, members=added, reason=reason)
+        grown = [(person, new) for (person, _), (new, _) in zip(teams, results, strict=True) if new]
+        record_events_in_bulk(
+            actor=actor,
+            action="care_team.import",
+            target_type="CareTeam",
+            people=[person for person, _ in grown],
+            basis=basis_of_system_actor(actor),
+            reason=reason,
+        )
+    return results
+
+
+def _new_members(
+    actor: Actor, person: Person, members: Sequence[ImportedMember], existing: list[CareTeamMember]
+) -> tuple[list[CareTeamMember], list[str]]:
+    today = timezone.localdate()
+    seen = {
+        _member_key(m.role_profile_id, m.relationship_id, m.organisation_id, m.starts_on)
+        for m in existing
+    }
+    has_lead = any(
+        m.role == CareTeamRole.LEAD_PROFESSIONAL and (m.ends_on is None or m.ends_on > today)
+        for m in existing
+    )
+    added: list[CareTeamMember] = []
+    warnings: list[str] = []
+    for wanted in members:
+        if wanted.relationship is not None and wanted.relationship.person_id != person.pk:
+            raise DomainRuleBroken(
+                "That relationship belongs to someone else.", field="relationship"
+            )
+        organisation_id = (
+            wanted.role_profile.organisation_id
+            if wanted.role_profile is not None
+            else wanted.organisation.pk
+            if wanted.organisation is not None and wanted.relationship is None
+            else None
+        )
+        starts_on = wanted.starts_on or today
+        ends_on = (
+            wanted.ends_on if wanted.ends_on is None or wanted.ends_on >= starts_on else starts_on
+        )
+        key = _member_key(
+            wanted.role_profile.pk if wanted.role_profile else None,
+            wanted.relationship.pk if wanted.relationship else None,
+            organisation_id,
+            starts_on,
+        )
+        if key in seen:
+            continue
+        seen.add(key)
+        role = wanted.role
+        current = ends_on is None or ends_on > today
+        if role == CareTeamRole.LEAD_PROFESSIONAL and current:
+            if has_lead:
+                role = CareTeamRole.MEMBER
+                warnings.append(
+                    "The care team already has a lead professional, so another lead joined "
+                    "as a member."
+                )
+            has_lead = True
+        added.append(
+            CareTeamMember(
+                person=person,
+                role_profile=wanted.role_profile,
+                relationship=wanted.relationship,
+                organisation_id=organisation_id,
+                role=role,
+                responsibilities=wanted.responsibilities,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                created_by=actor.user,
+            )
+        )
+    return added, warnings
+
+
+def _member_key(
+    role_profile_id: object, relationship_id: object, organisation_id: object, starts_on: date
+) -> tuple[str, str, str, date]:
+    if role_profile_id or relationship_id:
+        organisation_id = None
+    return (
+        str(role_profile_id or ""),
+        str(relationship_id or ""),
+        str(organisation_id or ""),
+        starts_on,
+    )
 
 
 @transaction.atomic

@@ -156,8 +156,4 @@ def end_membership(
 
 
 def _member_name(member: CareTeamMember) -> str:
-    if member.role_profile is not None:
-        return member.role_profile.practitioner.display_name
-    if member.relationship is not None:
-        return member.relationship.full_name
-    return "This member"
+    return member.display_name

@@ -13,19 +13,18 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, Any, TypeVar
 
 from django.db.models import Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from joinedup.audit.models import AuditEvent, Outcome
-from joinedup.audit.services import record_event
+from joinedup.audit.services import record_event, record_events_in_bulk
 from joinedup.careteams.models import CareTeamMember, in_force_on
 from joinedup.directory.models import Organisation
-from joinedup.fhir import mapping, mapping_directory, mapping_referrals
+from joinedup.fhir import mapping, mapping_directory, mapping_people, mapping_referrals
 from joinedup.fhir.mapping import Json
 from joinedup.fhir.selectors import (
     fhir_organisations,
@@ -33,10 +32,11 @@ from joinedup.fhir.selectors import (
     fhir_role_profiles,
     fhir_services,
 )
-from joinedup.people.models import Person
+from joinedup.people.models import Person, Relationship
 from joinedup.records.models import CORE_RECORD_CATEGORY
 from joinedup.referrals.models import Referral, ReferralItem, ReferralStatusChange
 from joinedup.sharing.actors import Actor
+from joinedup.sharing.models import ConsentDecision
 
 EXPORT_ACTOR = Actor.system("fhir export")
 EXPORT_PERSON_ACTION = "person.export"
@@ -45,7 +45,9 @@ CHUNK_SIZE = 2000
 
 RESOURCE_TYPES = (
     "Patient",
+    "RelatedPerson",
     "CareTeam",
+    "Consent",
     "ServiceRequest",
     "Task",
     "Organization",
@@ -85,46 +87,6 @@ class ExportResult:
         return sum(count.written for count in self.counts.values())
 
 
-def record_events_in_bulk(
-    *,
-    actor: Actor,
-    action: str,
-    target_type: str,
-    people: Sequence[Person],
-    reason: str = "",
-    categories: Sequence[str] = ("general",),
-    purpose: str = "direct_care",
-) -> int:
-    """One allowed event per person, as record_event would write each one (same fields, same
-    refusal of an actor without a name), inserted in one statement per batch."""
-    if not actor.label:
-        raise ValueError("Audit events need a named actor.")
-    profile = actor.role_profile
-    now = timezone.now()
-    events = [
-        AuditEvent(
-            occurred_at=now,
-            user=actor.user,
-            actor_label=actor.label[:200],
-            role_profile=profile,
-            organisation_id=profile.organisation_id if profile else None,
-            action=action,
-            target_type=target_type,
-            target_id=str(person.pk),
-            person=person,
-            categories=list(categories),
-            purpose=purpose,
-            basis="",
-            outcome=Outcome.ALLOWED,
-            reason=reason[:300],
-            channel=actor.channel,
-        )
-        for person in people
-    ]
-    AuditEvent.objects.bulk_create(events, batch_size=1000)
-    return len(events)
-
-
 # -- what is in scope ----------------------------------------------------------------------
 
 
@@ -147,6 +109,7 @@ def people_in_scope(organisation: Organisation | None) -> QuerySet[Person]:
             "role_profile__practitioner",
             "role_profile__organisation",
             "relationship",
+            "organisation",
         )
         .order_by("role", "starts_on")
     )
@@ -213,46 +176,27 @@ def export_fhir(
     organisation: Organisation | None = None,
     chunk_size: int = CHUNK_SIZE,
     progress: Callable[[TypeCount], None] | None = None,
+    types: Collection[str] = RESOURCE_TYPES,
+    actor: Actor = EXPORT_ACTOR,
 ) -> ExportResult:
-    """Write <out_dir>/<ResourceType>.ndjson for every type in RESOURCE_TYPES and audit the
-    disclosure. `progress` is told each type's count once it is written."""
+    """Write <out_dir>/<ResourceType>.ndjson for each of `types` (all of RESOURCE_TYPES unless
+    told) and audit the disclosure as `actor`: only people whose Patient or CareTeam is
+    written count as exported. `progress` is told each type's count once it is written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     result = ExportResult(out_dir=out_dir, organisation=organisation)
-    counts = {name: TypeCount(name) for name in RESOURCE_TYPES}
+    wanted = [name for name in RESOURCE_TYPES if name in types]
+    counts = {name: TypeCount(name) for name in wanted}
     result.counts = counts
     reason = f"Exported for FHIR bulk export to {out_dir.name}"
     started = time.perf_counter()
     files: dict[str, IO[str]] = {
-        name: (out_dir / f"{name}.ndjson").open("w", encoding="utf-8") for name in RESOURCE_TYPES
+        name: (out_dir / f"{name}.ndjson").open("w", encoding="utf-8") for name in wanted
     }
     try:
-        # People: the Patient and their current care team, one pass; audited a chunk at a time.
-        begun = time.perf_counter()
-        people = people_in_scope(organisation).iterator(chunk_size=chunk_size)
-        for chunk in _chunks(people, chunk_size):
-            files["Patient"].writelines(_line(mapping.patient(person)) for person in chunk)
-            files["CareTeam"].writelines(
-                _line(mapping_directory.care_team(person, _members_of(person))) for person in chunk
-            )
-            result.people += record_events_in_bulk(
-                actor=EXPORT_ACTOR,
-                action=EXPORT_PERSON_ACTION,
-                target_type="Person",
-                people=chunk,
-                reason=reason,
-                categories=(CORE_RECORD_CATEGORY,),
-            )
-        _finish(counts, ("Patient", "CareTeam"), result.people, begun, progress)
-
-        # Referrals: ServiceRequest and Task, one pass.
-        begun = time.perf_counter()
-        written = 0
-        for referral in referrals_in_scope(organisation).iterator(chunk_size=chunk_size):
-            files["ServiceRequest"].write(_line(mapping_referrals.service_request(referral)))
-            files["Task"].write(_line(mapping_referrals.task(referral)))
-            written += 1
-        _finish(counts, ("ServiceRequest", "Task"), written, begun, progress)
-
+        if {"Patient", "RelatedPerson", "CareTeam", "Consent"} & set(files):
+            _people(files, counts, result, organisation, chunk_size, progress, actor, reason)
+        if "ServiceRequest" in files or "Task" in files:
+            _referrals(files, counts, organisation, chunk_size, progress)
         # The directory, in full whatever the scope: it is not person data.
         _directory(files, counts, chunk_size, progress)
     finally:
@@ -262,7 +206,7 @@ def export_fhir(
     scope = f"organisation {organisation.ods_code}" if organisation else "the whole region"
     summary = ", ".join(f"{count.written} {name}" for name, count in counts.items())
     record_event(
-        actor=EXPORT_ACTOR,
+        actor=actor,
         action=EXPORT_ACTION,
         target_type="Export",
         target_id=out_dir.name[:64],
@@ -270,6 +214,89 @@ def export_fhir(
         categories=(CORE_RECORD_CATEGORY,),
     )
     return result
+
+
+def _people(
+    files: dict[str, IO[str]],
+    counts: dict[str, TypeCount],
+    result: ExportResult,
+    organisation: Organisation | None,
+    chunk_size: int,
+    progress: Callable[[TypeCount], None] | None,
+    actor: Actor,
+    reason: str,
+) -> None:
+    """The Patient, the people in their life, their current care team and their consents and
+    objections (withdrawn ones too, as history), one pass over the people; audited a chunk at a
+    time. Two queries per chunk for the relationships and choices."""
+    begun = time.perf_counter()
+    patients, care_teams = files.get("Patient"), files.get("CareTeam")
+    related, consents = files.get("RelatedPerson"), files.get("Consent")
+    people = people_in_scope(organisation).iterator(chunk_size=chunk_size)
+    written = {"RelatedPerson": 0, "Consent": 0}
+    for chunk in _chunks(people, chunk_size):
+        if patients is not None:
+            patients.writelines(_line(mapping.patient(person)) for person in chunk)
+        if related is not None:
+            relationships = [_line(mapping_people.related_person(r)) for r in _relationships(chunk)]
+            related.writelines(relationships)
+            written["RelatedPerson"] += len(relationships)
+        if care_teams is not None:
+            care_teams.writelines(
+                _line(mapping_directory.care_team(person, _members_of(person))) for person in chunk
+            )
+        if consents is not None:
+            choices = [_line(mapping_people.consent(choice)) for choice in _choices(chunk)]
+            consents.writelines(choices)
+            written["Consent"] += len(choices)
+        result.people += record_events_in_bulk(
+            actor=actor,
+            action=EXPORT_PERSON_ACTION,
+            target_type="Person",
+            people=chunk,
+            reason=reason,
+            categories=(CORE_RECORD_CATEGORY,),
+        )
+    _finish(counts, ("Patient", "CareTeam"), result.people, begun, progress)
+    for name, count in written.items():
+        _finish(counts, (name,), count, begun, progress)
+
+
+def _relationships(people: Sequence[Person]) -> QuerySet[Relationship]:
+    return (
+        Relationship.objects.filter(person__in=people)
+        .select_related("person")
+        .prefetch_related("lpas")
+        .order_by("person_id", "pk")
+    )
+
+
+def _choices(people: Sequence[Person]) -> QuerySet[ConsentDecision]:
+    return (
+        ConsentDecision.objects.filter(person__in=people)
+        .select_related("person", "organisation", "category", "recorded_by_role__practitioner")
+        .order_by("person_id", "recorded_at", "pk")
+    )
+
+
+def _referrals(
+    files: dict[str, IO[str]],
+    counts: dict[str, TypeCount],
+    organisation: Organisation | None,
+    chunk_size: int,
+    progress: Callable[[TypeCount], None] | None,
+) -> None:
+    """ServiceRequest and Task, one pass."""
+    begun = time.perf_counter()
+    requests, tasks = files.get("ServiceRequest"), files.get("Task")
+    written = 0
+    for referral in referrals_in_scope(organisation).iterator(chunk_size=chunk_size):
+        if requests is not None:
+            requests.write(_line(mapping_referrals.service_request(referral)))
+        if tasks is not None:
+            tasks.write(_line(mapping_referrals.task(referral)))
+        written += 1
+    _finish(counts, ("ServiceRequest", "Task"), written, begun, progress)
 
 
 def _write(out: IO[str], rows: QuerySet[M], to_fhir: Callable[[M], Json], chunk_size: int) -> int:
@@ -286,33 +313,18 @@ def _directory(
     chunk_size: int,
     progress: Callable[[TypeCount], None] | None,
 ) -> None:
-    """The directory in full, one type at a time."""
-    begun = time.perf_counter()
-    written = _write(
-        files["Organization"], fhir_organisations(), mapping_directory.organization, chunk_size
+    """The directory in full, one type at a time: those of its types being exported."""
+    sources: tuple[tuple[str, Callable[[], QuerySet[Any]], Callable[[Any], Json]], ...] = (
+        ("Organization", fhir_organisations, mapping_directory.organization),
+        ("Practitioner", fhir_practitioners, mapping_directory.practitioner),
+        ("PractitionerRole", fhir_role_profiles, mapping_directory.practitioner_role),
+        ("HealthcareService", fhir_services, mapping_directory.healthcare_service),
     )
-    _finish(counts, ("Organization",), written, begun, progress)
-    begun = time.perf_counter()
-    written = _write(
-        files["Practitioner"], fhir_practitioners(), mapping_directory.practitioner, chunk_size
-    )
-    _finish(counts, ("Practitioner",), written, begun, progress)
-    begun = time.perf_counter()
-    written = _write(
-        files["PractitionerRole"],
-        fhir_role_profiles(),
-        mapping_directory.practitioner_role,
-        chunk_size,
-    )
-    _finish(counts, ("PractitionerRole",), written, begun, progress)
-    begun = time.perf_counter()
-    written = _write(
-        files["HealthcareService"],
-        fhir_services(),
-        mapping_directory.healthcare_service,
-        chunk_size,
-    )
-    _finish(counts, ("HealthcareService",), written, begun, progress)
+    for name, rows, to_fhir in sources:
+        if name in files:
+            begun = time.perf_counter()
+            written = _write(files[name], rows(), to_fhir, chunk_size)
+            _finish(counts, (name,), written, begun, progress)
 
 
 def _finish(
@@ -324,6 +336,8 @@ def _finish(
 ) -> None:
     seconds = time.perf_counter() - begun
     for name in names:
+        if name not in counts:  # not asked for
+            continue
         counts[name].written = written
         counts[name].seconds = seconds
         if progress is not None:

@@ -133,14 +133,26 @@ def _communication(person: Person) -> list[Json]:
 
 
 def without_empty(value: Any) -> Any:
-    """FHIR forbids empty strings, lists and objects: drop them (and None), recursively."""
+    """FHIR forbids empty strings, lists and objects: drop them (and None), recursively.
+    Called on every resource written (an export writes hundreds of thousands), so it descends
+    only into containers and tests emptiness without building throwaway values."""
     if isinstance(value, dict):
-        cleaned = {key: without_empty(item) for key, item in value.items()}
-        return {key: item for key, item in cleaned.items() if item not in (None, "", [], {})}
+        return {
+            key: cleaned
+            for key, item in value.items()
+            if not _empty(cleaned := without_empty(item) if isinstance(item, dict | list) else item)
+        }
     if isinstance(value, list):
-        cleaned_items = [without_empty(item) for item in value]
-        return [item for item in cleaned_items if item not in (None, "", [], {})]
+        return [
+            cleaned
+            for item in value
+            if not _empty(cleaned := without_empty(item) if isinstance(item, dict | list) else item)
+        ]
     return value
+
+
+def _empty(value: Any) -> bool:
+    return value is None or ((value == "" or not value) and isinstance(value, str | list | dict))
 
 
 def searchset(

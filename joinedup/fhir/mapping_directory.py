@@ -47,6 +47,12 @@ REGISTRATION_SYSTEMS: dict[str, str] = {
 }
 REGULATOR_OF_SYSTEM = {system: regulator for regulator, system in REGISTRATION_SYSTEMS.items()}
 
+# joinedup's own code systems for its job roles and professions (no national value set fits
+# health and social care together): the text is always the words, the code the exact value, so
+# a record moved to another joinedup keeps both.
+JOB_ROLE_SYSTEM = "https://joinedup.example/fhir/CodeSystem/job-role"
+PROFESSION_SYSTEM = "https://joinedup.example/fhir/CodeSystem/profession"
+
 
 def _reference(resource_type: str, resource_id: object, display: str) -> Json:
     return {"reference": f"{resource_type}/{resource_id}", "display": display}
@@ -116,6 +122,20 @@ def practitioner(person: Practitioner) -> Json:
             }
         ],
         "telecom": _contact_points(person.phone, person.email),
+        "qualification": [
+            {
+                "code": {
+                    "coding": [
+                        {
+                            "system": PROFESSION_SYSTEM,
+                            "code": person.profession,
+                            "display": person.get_profession_display(),
+                        }
+                    ],
+                    "text": person.get_profession_display(),
+                }
+            }
+        ],
     }
     cleaned: Json = without_empty(resource)
     return cleaned
@@ -132,7 +152,18 @@ def practitioner_role(profile: RoleProfile) -> Json:
             "Practitioner", profile.practitioner_id, profile.practitioner.display_name
         ),
         "organization": organisation_ref(profile.organisation),
-        "code": [{"text": profile.get_job_role_display()}],
+        "code": [
+            {
+                "coding": [
+                    {
+                        "system": JOB_ROLE_SYSTEM,
+                        "code": profile.job_role,
+                        "display": profile.get_job_role_display(),
+                    }
+                ],
+                "text": profile.get_job_role_display(),
+            }
+        ],
     }
     cleaned: Json = without_empty(resource)
     return cleaned
@@ -182,13 +213,14 @@ def _participant(member: CareTeamMember) -> Json:
         )
         participant["onBehalfOf"] = organisation_ref(profile.organisation)
     elif member.relationship is not None:
-        # RelatedPerson is not served yet: a name and how they are related, no reference.
         related = member.relationship
         how = related.relationship or related.get_kind_display()
-        participant["member"] = {
-            "type": "RelatedPerson",
-            "display": f"{related.given_name} {related.family_name} ({how})",
-        }
+        participant["member"] = _reference(
+            "RelatedPerson", related.pk, f"{related.given_name} {related.family_name} ({how})"
+        )
+    elif member.organisation is not None:
+        # The organisation's team as a whole, before anyone there is named.
+        participant["member"] = organisation_ref(member.organisation)
     return participant
 
 
@@ -196,10 +228,8 @@ def care_team(person: Person, members: list[CareTeamMember]) -> Json:
     """The person's current care team. Its id is the person's: there is one care team each."""
     organisations: dict[object, Organisation] = {}
     for member in members:
-        if member.role_profile is not None:
-            organisations.setdefault(
-                member.role_profile.organisation_id, member.role_profile.organisation
-            )
+        if member.organisation is not None:
+            organisations.setdefault(member.organisation_id, member.organisation)
     resource: Json = {
         "resourceType": "CareTeam",
         "id": str(person.pk),

@@ -8,34 +8,29 @@ through referrals.services, which decide who may set each status; If-Match is re
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
-from fhir.resources.R4B.task import Task
-from pydantic import ValidationError
 
 from joinedup.accounts.models import RoleProfile
-from joinedup.api.problems import InvalidInput
-from joinedup.api.versions import IfMatchMissing, strong_etag, version_named
-from joinedup.core.errors import DomainRuleBroken, EditConflict, NotAllowed, NotFound
+from joinedup.core.errors import NotFound
 from joinedup.core.routes import Access, Audit, route
 from joinedup.directory.selectors import get_role_profile
 from joinedup.fhir import mapping_referrals
 from joinedup.fhir.mapping import Json
-from joinedup.fhir.outcomes import (
-    fhir_response,
-    invalid_parameter,
-    method_not_allowed,
-    not_found,
-    outcome_response,
-    server_error,
-    unauthorised,
-)
-from joinedup.fhir.resource_views import parse_search, reference_id, searchset_response
+from joinedup.fhir.outcomes import not_found, unauthorised
+from joinedup.fhir.resource_views import person_search, reference_id
 from joinedup.fhir.views import SearchProblem, fhir_actor, fhir_endpoint
+from joinedup.fhir.writes import (
+    BadElement,
+    Record,
+    Refusals,
+    answer,
+    answering,
+    update,
+)
 from joinedup.people.selectors import parse_person_id
 from joinedup.referrals.models import Referral, ReferralItem, ReferralStatusChange
 from joinedup.referrals.selectors import referral_for, referral_for_change, referrals_listed_for
@@ -44,7 +39,6 @@ from joinedup.sharing.actors import Actor
 
 SERVICE_REQUEST_CRITERIA = ("_id", "status", "subject", "patient")
 TASK_CRITERIA = ("_id", "focus", "owner", "status", "patient")
-JSON_BODIES = frozenset({"application/fhir+json", "application/json", "application/json+fhir"})
 
 # The element of the Task each field a referral service names comes from.
 TASK_ELEMENT = {
@@ -55,14 +49,12 @@ TASK_ELEMENT = {
 }
 
 
-def etag_of(referral: Referral) -> str:
-    return strong_etag(referral.pk, referral.version)
+def _record(referral: Referral) -> Record:
+    return Record("referral", "Task", referral.pk, referral.version)
 
 
 def _with_etag(resource: Json, referral: Referral) -> HttpResponse:
-    response = fhir_response(resource)
-    response["ETag"] = etag_of(referral)
-    return response
+    return answer(resource, etag=_record(referral).etag)
 
 
 ToResource = Callable[[Referral], Json]
@@ -160,24 +152,6 @@ def _find_tasks(actor: Actor, criteria: dict[str, str]) -> QuerySet[Referral]:
     return _ready(referrals)
 
 
-def _search(
-    request: HttpRequest,
-    resource_type: str,
-    known: tuple[str, ...],
-    find: Callable[[Actor, dict[str, str]], QuerySet[Referral]],
-    to_resource: ToResource,
-) -> HttpResponse:
-    actor = fhir_actor(request)
-    if actor is None:
-        return unauthorised(request)
-    try:
-        asked = parse_search(request, known)
-        found = find(actor, asked.criteria)
-    except SearchProblem as problem:
-        return invalid_parameter(problem.name, problem.diagnostics, code=problem.code)
-    return searchset_response(request, resource_type, asked, found, to_resource)
-
-
 # -- ServiceRequest -------------------------------------------------------------------------
 
 
@@ -194,7 +168,7 @@ def service_request_read(request: HttpRequest, resource_id: str) -> HttpResponse
 def service_request_search(request: HttpRequest) -> HttpResponse:
     """Referrals to or from the token's organisation, by `_id`, `status`, `subject`/`patient`.
     Audited as one list read per search."""
-    return _search(
+    return person_search(
         request,
         "ServiceRequest",
         SERVICE_REQUEST_CRITERIA,
@@ -211,7 +185,7 @@ def service_request_search(request: HttpRequest) -> HttpResponse:
 def task_search(request: HttpRequest) -> HttpResponse:
     """Referral Tasks to or from the token's organisation, by `_id`, `focus`, `owner`,
     `status`, `patient`. Audited as one list read per search."""
-    return _search(request, "Task", TASK_CRITERIA, _find_tasks, mapping_referrals.task)
+    return person_search(request, "Task", TASK_CRITERIA, _find_tasks, mapping_referrals.task)
 
 
 @fhir_endpoint
@@ -224,85 +198,27 @@ def _task_read(request: HttpRequest, resource_id: str) -> HttpResponse:
 def task(request: HttpRequest, resource_id: str) -> HttpResponse:
     """GET: one referral's Task, for either side only (one audit event, by referral_for).
     PUT: change its status through referrals.services (which audit the change)."""
-    if request.method == "GET":
-        return _task_read(request, resource_id)
-    if request.method != "PUT":
-        return method_not_allowed(request, "GET, PUT")
-    try:
-        return _task_update(request, resource_id)
-    except Exception:
-        return server_error(request)
+    return answering(
+        request,
+        "GET, PUT",
+        {
+            "GET": lambda: _task_read(request, resource_id),
+            "PUT": lambda: _task_update(request, resource_id),
+        },
+    )
 
 
 # -- PUT /Task/{id} -------------------------------------------------------------------------
 
 
-class BadTask(Exception):
-    def __init__(self, diagnostics: str, *, expression: str | None, code: str = "invalid"):
-        super().__init__(diagnostics)
-        self.diagnostics = diagnostics
-        self.expression = expression
-        self.code = code
-
-
-def _if_match_required() -> HttpResponse:
-    return outcome_response(
-        428,
-        code="required",
-        diagnostics="Send If-Match with the Task's ETag as you last read it (GET the Task to see "
-        "it), so that no one's change is overwritten. '*' is not enough.",
-        expression="If-Match",
-    )
-
-
-def _changed_since(referral: Referral) -> HttpResponse:
-    response = outcome_response(
-        412,
-        code="conflict",
-        diagnostics="Someone changed this referral after you read it: it is now version "
-        f"{referral.version}. Nothing was changed. Read the Task again, check your change "
-        "still stands, and send it with the new ETag in If-Match.",
-        expression="If-Match",
-    )
-    response["ETag"] = etag_of(referral)
-    return response
-
-
-def _body(request: HttpRequest, resource_id: str) -> Json:
-    content_type = request.content_type or ""
-    if content_type.lower() not in JSON_BODIES:
-        raise BadTask(
-            "Send the Task as JSON (application/fhir+json).", expression=None, code="not-supported"
-        )
-    try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise BadTask("The body is not JSON.", expression=None, code="structure") from None
-    if not isinstance(body, dict) or body.get("resourceType") != "Task":
-        raise BadTask("Send a Task resource.", expression="Task.resourceType")
-    if body.get("id") not in (None, resource_id):
-        raise BadTask("The Task's id must be the id in the address.", expression="Task.id")
-    try:
-        Task.model_validate(body)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"] if not isinstance(part, int))
-        raise BadTask(
-            f"The Task is not valid FHIR: {first['msg']}.",
-            expression=f"Task.{where}" if where else "Task",
-            code="structure",
-        ) from None
-    result: Json = body
-    return result
-
-
 def _status(body: Json) -> str:
     status = mapping_referrals.REFERRAL_STATUS_OF_TASK.get(str(body.get("status", "")))
     if status is None:
-        raise BadTask(
+        raise BadElement(
             "Give status as one of: " + ", ".join(mapping_referrals.TASK_STATUS.values()) + ".",
-            expression="Task.status",
+            "Task.status",
             code="code-invalid",
+            status=400,
         )
     return status
 
@@ -327,9 +243,9 @@ def _assigned(body: Json) -> RoleProfile | None:
     try:
         return get_role_profile(reference.removeprefix("PractitionerRole/"))
     except NotFound:
-        raise BadTask(
+        raise BadElement(
             "There is no such practitioner working now in the directory.",
-            expression="Task.owner",
+            "Task.owner",
             code="business-rule",
         ) from None
 
@@ -354,41 +270,18 @@ def _change(actor: Actor, referral: Referral, body: Json, version: int) -> Refer
 
 
 def _task_update(request: HttpRequest, resource_id: str) -> HttpResponse:
-    actor = fhir_actor(request)
-    if actor is None:
-        return unauthorised(request)
-    try:
-        referral = referral_for_change(actor, resource_id)
-    except NotFound:
-        return not_found()
-    try:
-        version = version_named(request, referral.pk, referral.version, what="Task id")
-    except IfMatchMissing:
-        return _if_match_required()
-    except InvalidInput as error:
-        return outcome_response(
-            400, code="invalid", diagnostics=error.problems[0].detail, expression="If-Match"
-        )
-    if version is None:
-        return _changed_since(referral)
-    try:
-        changed = _change(actor, referral, _body(request, resource_id), version)
-    except BadTask as bad:
-        status = 422 if bad.code == "business-rule" else 415 if bad.code == "not-supported" else 400
-        return outcome_response(
-            status, code=bad.code, diagnostics=bad.diagnostics, expression=bad.expression
-        )
-    except EditConflict:
-        return _changed_since(referral)
-    except NotAllowed as error:
-        return outcome_response(403, code="forbidden", diagnostics=str(error) or "Not allowed.")
-    except NotFound:
-        return not_found()
-    except DomainRuleBroken as error:
-        return outcome_response(
-            422,
-            code="business-rule",
-            diagnostics=str(error),
-            expression=TASK_ELEMENT.get(error.field or ""),
-        )
+    return update(
+        request,
+        "Task",
+        resource_id,
+        find=referral_for_change,
+        record=_record,
+        change=_changed,
+        how=Refusals(elements=TASK_ELEMENT),
+        id_required=False,
+    )
+
+
+def _changed(actor: Actor, referral: Referral, body: Json, version: int) -> HttpResponse:
+    changed = _change(actor, referral, body, version)
     return _with_etag(mapping_referrals.task(changed), changed)

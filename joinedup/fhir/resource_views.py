@@ -31,18 +31,16 @@ from joinedup.fhir.selectors import (
     fhir_services,
 )
 from joinedup.fhir.views import (
-    CONTROLS,
-    DEFAULT_COUNT,
     FHIR_ID,
-    MAX_COUNT,
     SearchProblem,
     base_url,
     fhir_actor,
     fhir_endpoint,
-    wants_strict_handling,
-    whole_number,
+    page_asked,
+    search_parameters,
 )
 from joinedup.people.selectors import parse_person_id
+from joinedup.sharing.actors import Actor
 
 T = TypeVar("T", bound=Model)
 
@@ -58,41 +56,31 @@ CARE_TEAM_CRITERIA = ("_id", "patient", "subject")
 
 @dataclass(frozen=True)
 class Asked:
-    """A search's criteria (name → value, as given) and its page."""
+    """A search's criteria (name → value, as given), its page, and the date bounds given
+    (`dates`: name and value, each date parameter up to twice) where the search takes them."""
 
     criteria: dict[str, str]
     count: int
     offset: int
+    dates: tuple[tuple[str, str], ...] = ()
 
     def pairs(self) -> list[tuple[str, str]]:
-        return list(self.criteria.items())
+        return [*self.criteria.items(), *self.dates]
 
 
-def parse_search(request: HttpRequest, known: Sequence[str]) -> Asked:
+def parse_search(request: HttpRequest, known: Sequence[str], *, dated: Sequence[str] = ()) -> Asked:
     """The criteria among `known` and the page asked for, or SearchProblem. Unknown parameters
-    are ignored unless the client sent `Prefer: handling=strict`."""
-    given: dict[str, str] = {}
-    for name, values in request.GET.lists():
-        if name not in known and name not in CONTROLS:
-            if wants_strict_handling(request):
-                raise SearchProblem(
-                    name,
-                    f"This server does not support the parameter {name} here.",
-                    code="not-supported",
-                )
-            continue
-        if len(values) != 1:
-            raise SearchProblem(name, f"Give {name} once.", code="not-supported")
-        given[name] = values[0].strip()
-    count = min(whole_number(given, "_count", DEFAULT_COUNT, least=1), MAX_COUNT)
-    offset = whole_number(given, "_offset", 0, least=0)
+    are ignored unless the client sent `Prefer: handling=strict`. The parameters in `dated`
+    may be given twice (a lower and an upper bound): they are in `dates`."""
+    given, dates = search_parameters(request, known, ranges=dated)
+    count, offset = page_asked(given)
     criteria = {name: given[name] for name in known if name in given}
-    for name, value in criteria.items():
+    for name, value in [*criteria.items(), *dates]:
         if not value:
             raise SearchProblem(name, f"Give a value for {name}.")
     if "_id" in criteria and not FHIR_ID.match(criteria["_id"]):
         raise SearchProblem("_id", "Give _id as the resource's id.")
-    return Asked(criteria=criteria, count=count, offset=offset)
+    return Asked(criteria=criteria, count=count, offset=offset, dates=tuple(dates))
 
 
 def reference_id(name: str, value: str, resource_type: str) -> str:
@@ -149,6 +137,27 @@ def searchset_response(
             else None,
         )
     )
+
+
+def person_search(
+    request: HttpRequest,
+    resource_type: str,
+    known: Sequence[str],
+    find: Callable[[Actor, dict[str, str]], QuerySet[Any] | Sequence[Any]],
+    to_resource: Callable[[Any], mapping.Json],
+) -> HttpResponse:
+    """A search of person data: the token's actor, the criteria among `known` (400 naming the
+    parameter at fault), then `find` (through the selectors, which apply the access policy and
+    audit the search once) and one page of what it found."""
+    actor = fhir_actor(request)
+    if actor is None:
+        return unauthorised(request)
+    try:
+        asked = parse_search(request, known)
+        found = find(actor, asked.criteria)
+    except SearchProblem as problem:
+        return invalid_parameter(problem.name, problem.diagnostics, code=problem.code)
+    return searchset_response(request, resource_type, asked, found, to_resource)
 
 
 def _directory_search(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from joinedup.accounts.services import authenticate_api_token
-from joinedup.api.auth import MAX_TOKEN_LENGTH, note_token_use
+from joinedup.api.auth import MAX_TOKEN_LENGTH, actor_for_token, note_token_use
 from joinedup.core.errors import NotFound
 from joinedup.core.identifiers import InvalidIdentifier, normalise_nhs_number
 from joinedup.core.routes import Access, Audit, route
@@ -97,7 +97,7 @@ def fhir_actor(request: HttpRequest) -> Actor | None:
     if record is None:
         return None
     note_token_use(record)
-    return Actor.staff(record.user, record.role_profile, channel="fhir")
+    return actor_for_token(record, channel="fhir")
 
 
 def base_url(request: HttpRequest) -> str:
@@ -220,22 +220,44 @@ def parse_patient_search(request: HttpRequest) -> PatientSearch:
     """The search asked for, or SearchProblem naming the parameter at fault. Parameters this
     server does not know are ignored, as FHIR allows, unless the client sent
     `Prefer: handling=strict`."""
+    given, _ = search_parameters(request, CRITERIA)
+    count, offset = page_asked(given)
+    return PatientSearch(count=count, offset=offset, **_criteria(given))
+
+
+def search_parameters(
+    request: HttpRequest, known: Sequence[str], *, ranges: Sequence[str] = ()
+) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    """The parameters among `known` and CONTROLS, each given once (name → value, stripped),
+    and those among `ranges` (dates), each given at most twice: a lower and an upper bound.
+    Others are ignored unless the client sent `Prefer: handling=strict`; SearchProblem for a
+    parameter given too often."""
     given: dict[str, str] = {}
+    bounds: list[tuple[str, str]] = []
     for name, values in request.GET.lists():
-        if name not in CRITERIA and name not in CONTROLS:
+        if name in ranges:
+            if len(values) > 2:
+                raise SearchProblem(name, f"Give {name} at most twice: from and until.")
+            bounds += [(name, value.strip()) for value in values]
+            continue
+        if name not in known and name not in CONTROLS:
             if wants_strict_handling(request):
                 raise SearchProblem(
                     name,
-                    f"This server does not support the parameter {name}.",
+                    f"This server does not support the parameter {name} here.",
                     code="not-supported",
                 )
             continue
         if len(values) != 1:
             raise SearchProblem(name, f"Give {name} once.", code="not-supported")
         given[name] = values[0].strip()
+    return given, bounds
+
+
+def page_asked(given: dict[str, str]) -> tuple[int, int]:
+    """`_count` (at most MAX_COUNT) and `_offset`, from the parameters given."""
     count = min(whole_number(given, "_count", DEFAULT_COUNT, least=1), MAX_COUNT)
-    offset = whole_number(given, "_offset", 0, least=0)
-    return PatientSearch(count=count, offset=offset, **_criteria(given))
+    return count, whole_number(given, "_offset", 0, least=0)
 
 
 def wants_strict_handling(request: HttpRequest) -> bool:

@@ -7,6 +7,7 @@ event without a person, as for the referral lists."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date
 
@@ -22,6 +23,7 @@ from joinedup.directory.models import Service, Team
 from joinedup.directory.selectors import get_role_profile, search_role_profiles, search_services
 from joinedup.handovers.models import CoverArrangement, Handover
 from joinedup.handovers.services import is_receiver, may_arrange_cover_for
+from joinedup.people.models import Person
 from joinedup.people.selectors import parse_person_id
 from joinedup.sharing.actors import Actor
 
@@ -107,6 +109,44 @@ def _fetch(actor: Actor, handover_id: object) -> Handover:
         )
         raise NotFound
     return handover
+
+
+def handovers_found_for(
+    actor: Actor,
+    *,
+    handover_id: uuid.UUID | None = None,
+    person_id: uuid.UUID | None = None,
+    acknowledged: bool | None = None,
+) -> QuerySet[Handover]:
+    """Handovers the actor gave or is to receive (directly or through their team), newest
+    first, optionally one by id, those naming one person, or only those acknowledged (or
+    still waiting). Anyone else's handovers are never found. Audited as one search
+    (handover.search), naming the person when the search was for one and found a handover
+    about them, so it shows in that person's access log."""
+    profile = actor.role_profile
+    if profile is None:
+        return Handover.objects.none()
+    handovers = Handover.objects.filter(Q(from_role=profile) | _received_q(actor))
+    if handover_id is not None:
+        handovers = handovers.filter(pk=handover_id)
+    if person_id is not None:
+        handovers = handovers.filter(people=person_id)
+    if acknowledged is not None:
+        handovers = handovers.filter(acknowledged_at__isnull=not acknowledged)
+    named = (
+        Person.objects.filter(pk=person_id, handovers__in=handovers).first()
+        if person_id is not None
+        else None
+    )
+    record_event(
+        actor=actor,
+        action="handover.search",
+        target_type="Handover",
+        person=named,
+        reason="Searched their handovers.",
+        categories=[] if named is None else ("general",),
+    )
+    return _with_details(handovers).order_by("-created_at", "id")
 
 
 def caseload_for_handover(actor: Actor) -> list[CareTeamMember]:

@@ -272,7 +272,7 @@ def _care_team_member(member: CareTeamMember) -> CareTeamMemberOut:
         starts_on=member.starts_on,
         ends_on=member.ends_on,
         practitioner=_practitioner(profile.practitioner) if profile else None,
-        organisation=_organisation(profile.organisation) if profile else None,
+        organisation=_organisation(member.organisation) if member.organisation else None,
         job_role=_code(profile.job_role, profile.get_job_role_display()) if profile else None,
         team=_team(profile.team) if profile else None,
         related_person=RelatedPersonRef(

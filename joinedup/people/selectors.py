@@ -196,6 +196,72 @@ def care_team_of_person_for(actor: Actor, person_id: object) -> tuple[Person, li
     return person, current_care_team(person)
 
 
+def _with_lpas(relationships: QuerySet[Relationship]) -> QuerySet[Relationship]:
+    return relationships.prefetch_related(
+        Prefetch("lpas", queryset=LastingPowerOfAttorney.objects.order_by("created_at"))
+    )
+
+
+def relationships_of_person_for(
+    actor: Actor, person_id: object
+) -> tuple[Person, list[Relationship]]:
+    """The person and everyone recorded in their life, ended relationships too, each with the
+    lasting powers of attorney they act under (for the FHIR RelatedPerson). NotFound alike for
+    a missing or forbidden person. One audit event (person.view) naming the core record; an
+    organisation that only holds a referral for the person sees no one, as on the record page."""
+    person, decision = _open_person(actor, person_id, Action.VIEW_PERSON)
+    _audit_open(actor, Action.VIEW_PERSON, person, decision)
+    if decision.basis == Basis.REFERRAL_RECIPIENT:
+        return person, []
+    found = _with_lpas(
+        Relationship.objects.filter(person=person)
+        .select_related("person")
+        .order_by("created_at", "id")
+    )
+    return person, list(found)
+
+
+def relationship_for(actor: Actor, relationship_id: object) -> Relationship:
+    """One relationship, if the actor may see the person it belongs to (and is not only a
+    referral's receiving organisation); NotFound otherwise, missing and forbidden alike. One
+    audit event (person.view) naming the relationship, allowed or denied."""
+    parsed = parse_person_id(relationship_id)
+    relationship = (
+        _with_lpas(Relationship.objects.select_related("person").filter(pk=parsed)).first()
+        if parsed
+        else None
+    )
+    if relationship is None:
+        record_event(
+            actor=actor,
+            action=Action.VIEW_PERSON,
+            target_type="Relationship",
+            target_id=relationship_id,
+            allowed=False,
+            reason="No such record.",
+        )
+        raise NotFound
+    person = relationship.person
+    decision = decide(actor, Action.VIEW_PERSON, person)
+    allowed = decision.allowed and decision.basis != Basis.REFERRAL_RECIPIENT
+    record_event(
+        actor=actor,
+        action=Action.VIEW_PERSON,
+        target_type="Relationship",
+        target_id=relationship.pk,
+        person=person,
+        allowed=allowed,
+        basis=decision.basis or "",
+        reason=decision.reason
+        if allowed or not decision.allowed
+        else "A referral's receiving organisation sees only what was sent with it.",
+        categories=[CORE_RECORD_CATEGORY],
+    )
+    if not allowed:
+        raise NotFound
+    return relationship
+
+
 @dataclass(frozen=True)
 class PossibleDuplicates:
     """The open possible-duplicate flags on a person: the other records the actor may see,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -10,10 +13,10 @@ from django.db.models import Max
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from joinedup.audit.services import record_event
-from joinedup.careteams.models import CareTeamMember, CareTeamRole, ChangeKind
-from joinedup.careteams.services import record_care_team_change
-from joinedup.core.errors import DomainRuleBroken, EditConflict, NotAllowed
+from joinedup.audit.services import record_event, record_events_in_bulk
+from joinedup.careteams.models import CareTeamMember, CareTeamRole, ChangeKind, in_force_on
+from joinedup.careteams.services import record_care_team_change, record_care_team_changes
+from joinedup.core.errors import DomainRuleBroken, EditConflict, NotAllowed, NotFound
 from joinedup.core.identifiers import InvalidIdentifier, normalise_nhs_number, normalise_postcode
 from joinedup.people.models import (
     AboutMe,
@@ -24,7 +27,14 @@ from joinedup.people.models import (
     Relationship,
 )
 from joinedup.sharing.actors import Actor
-from joinedup.sharing.policy import Action, may_register_people, require
+from joinedup.sharing.policy import (
+    Action,
+    Basis,
+    basis_of_system_actor,
+    may_register_people,
+    people_visible_to,
+    require,
+)
 
 PERSON_FIELDS = frozenset(Person.DETAIL_FIELDS)
 
@@ -112,16 +122,18 @@ def register_person(*, actor: Actor, role: str = CareTeamRole.MEMBER, **fields: 
     """Register a person; the registrant joins their care team so they can go on caring.
     Needs a role that may edit records under the care-team basis. Possible duplicates are
     flagged, never refused: the same person may arrive from two places."""
-    if not may_register_people(actor) or actor.role_profile is None:
+    if not may_register_people(actor) or actor.organisation_id is None:
         raise NotAllowed("Your role cannot register people.")
     unknown = set(fields) - PERSON_FIELDS
     if unknown:
         raise TypeError(f"Unknown person fields: {sorted(unknown)}")
     person = Person.objects.create(created_by=actor.user, **_checked(fields))
+    # The registrant joins the care team: a member of staff in their role, or, for a partner
+    # organisation's system, the organisation's team until someone there is named.
     member = CareTeamMember.objects.create(
         person=person,
         role_profile=actor.role_profile,
-        organisation_id=actor.role_profile.organisation_id,
+        organisation_id=actor.organisation_id,
         role=role,
         starts_on=timezone.localdate(),
         created_by=actor.user,
@@ -136,10 +148,140 @@ def register_person(*, actor: Actor, role: str = CareTeamRole.MEMBER, **fields: 
         target_type="Person",
         target_id=person.pk,
         person=person,
-        basis="care_team",
+        basis=Basis.ORGANISATION_SYSTEM if actor.client else Basis.CARE_TEAM,
         reason=f"{duplicates} possible duplicate(s) flagged" if duplicates else "",
     )
     return person
+
+
+def check_person_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """A new person's fields with the rules register_person applies, for callers that check a
+    whole batch before writing any of it (imports): raises DomainRuleBroken naming the field."""
+    unknown = set(fields) - PERSON_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown person fields: {sorted(unknown)}")
+    return _checked(fields)
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    """One person for register_people: fields already passed by check_person_fields, and the
+    key to give the record (imports keep the source's id where it is free)."""
+
+    fields: dict[str, Any]
+    pk: uuid.UUID
+
+
+@transaction.atomic
+def register_people(*, actor: Actor, people: Sequence[NewPerson], reason: str) -> list[Person]:
+    """Register many people at once (imports), with register_person's rules in a constant
+    number of statements: the registrant's organisation joins each care team (a system
+    client's as the organisation's team; a region loader's care teams come from the data),
+    possible duplicates by name, date of birth and postcode are flagged, and each person gets
+    one audit event. Callers match people by NHS number first: those are not new people."""
+    if not may_register_people(actor):
+        raise NotAllowed("Your role cannot register people.")
+    created = Person.objects.bulk_create(
+        [Person(pk=new.pk, created_by=actor.user, **_checked(new.fields)) for new in people],
+        batch_size=500,
+    )
+    organisation_id = actor.organisation_id
+    if organisation_id is not None:
+        today = timezone.localdate()
+        members = CareTeamMember.objects.bulk_create(
+            [
+                CareTeamMember(
+                    person=person,
+                    role_profile=actor.role_profile,
+                    organisation_id=organisation_id,
+                    starts_on=today,
+                    created_by=actor.user,
+                )
+                for person in created
+            ],
+            batch_size=500,
+        )
+        record_care_team_changes(actor=actor, members=members, reason=reason)
+    _flag_duplicates_of(created, actor=actor)
+    record_events_in_bulk(
+        actor=actor,
+        action="person.register",
+        target_type="Person",
+        people=created,
+        reason=reason,
+        basis=_registration_basis(actor),
+    )
+    return created
+
+
+@transaction.atomic
+def register_existing_person(*, actor: Actor, person: Person, reason: str) -> bool:
+    """An organisation's system registering someone joinedup already has (the same NHS
+    number): as register_people would for a new person, the organisation joins their care team
+    as its team (once), instead of a duplicate record. Needs the import scope. True when it
+    joined."""
+    if actor.client is None or not may_register_people(actor):
+        raise NotAllowed("Your role cannot register people.")
+    organisation_id = actor.client.organisation_id
+    already = CareTeamMember.objects.filter(
+        in_force_on(timezone.localdate()), person=person, organisation_id=organisation_id
+    ).exists()
+    if already:
+        return False
+    member = CareTeamMember.objects.create(
+        person=person,
+        organisation_id=organisation_id,
+        starts_on=timezone.localdate(),
+        created_by=actor.user,
+    )
+    record_care_team_change(actor=actor, member=member, kind=ChangeKind.ADDED, reason=reason)
+    record_event(
+        actor=actor,
+        action="person.register",
+        target_type="Person",
+        target_id=person.pk,
+        person=person,
+        basis=Basis.ORGANISATION_SYSTEM,
+        reason=f"Already on joinedup: the organisation joined the care team. {reason}"[:300],
+    )
+    return True
+
+
+def _registration_basis(actor: Actor) -> str:
+    if actor.client is not None:
+        return Basis.ORGANISATION_SYSTEM
+    return Basis.CARE_TEAM if actor.role_profile is not None else ""
+
+
+def _flag_duplicates_of(people: Sequence[Person], *, actor: Actor) -> int:
+    """find_possible_duplicates for a batch, in one query: the same name, date of birth and
+    postcode (the NHS number is the callers' match, never a duplicate here)."""
+    with_postcode = [person for person in people if person.postcode]
+    if not with_postcode:
+        return 0
+
+    def key(p: Person) -> tuple[Any, ...]:
+        return (p.family_name.lower(), p.given_name.lower(), p.date_of_birth, p.postcode)
+
+    wanted = {key(person) for person in with_postcode}
+    candidates = Person.objects.filter(
+        postcode__in={p.postcode for p in with_postcode},
+        date_of_birth__in={p.date_of_birth for p in with_postcode},
+    ).only("pk", "family_name", "given_name", "date_of_birth", "postcode")
+    by_key: dict[tuple[Any, ...], list[Person]] = {}
+    for candidate in candidates:
+        if key(candidate) in wanted:
+            by_key.setdefault(key(candidate), []).append(candidate)
+    reason = "Same name, date of birth and postcode"
+    flags = [
+        PossibleDuplicate(person=a, other=b, reason=reason, created_by=actor.user)
+        for person in with_postcode
+        for other in by_key.get(key(person), [])
+        if other.pk != person.pk
+        for a, b in ((person, other), (other, person))
+    ]
+    PossibleDuplicate.objects.bulk_create(flags, ignore_conflicts=True)
+    return len(flags) // 2
 
 
 @transaction.atomic
@@ -224,6 +366,39 @@ def add_relationship(*, actor: Actor, person: Person, **fields: Any) -> Relation
         person=person,
     )
     return relationship
+
+
+@transaction.atomic
+def add_relationships(
+    *, actor: Actor, relationships: Sequence[tuple[Person, dict[str, Any]]]
+) -> list[Relationship]:
+    """add_relationship for many people at once (imports): relationship.edit checked for the
+    whole batch in one query (NotFound if any person is beyond the actor), one audit event
+    each, in a constant number of statements."""
+    people = {person.pk for person, _ in relationships}
+    allowed = set(
+        people_visible_to(actor, Action.EDIT_RELATIONSHIPS)
+        .filter(pk__in=people)
+        .values_list("pk", flat=True)
+    )
+    if people - allowed:
+        raise NotFound
+    created = Relationship.objects.bulk_create(
+        [
+            Relationship(person=person, created_by=actor.user, **fields)
+            for person, fields in relationships
+        ],
+        batch_size=500,
+    )
+    record_events_in_bulk(
+        actor=actor,
+        action="relationship.add",
+        target_type="Relationship",
+        people=[person for person, _ in relationships],
+        target_ids=[relationship.pk for relationship in created],
+        basis=basis_of_system_actor(actor),
+    )
+    return created
 
 
 @transaction.atomic

@@ -142,9 +142,7 @@ def summary(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     record = person_summary_for(actor, person_id)
     person = record.person
     organisations = {
-        member.role_profile.organisation.name
-        for member in record.care_team
-        if member.role_profile is not None
+        member.organisation.name for member in record.care_team if member.organisation is not None
     }
     return render_page(
         request,

@@ -64,6 +64,8 @@ from joinedup.referrals.measures import (
 )
 from joinedup.referrals.models import Referral, ReferralStatus
 from joinedup.referrals.selectors import (
+    overriding_disclosure_for,
+    referral_as_changed,
     referral_for,
     referral_for_change,
     referrals_listed_for,
@@ -179,8 +181,9 @@ def _changing(
         try:
             changed = change(actor, referral, version)
         except EditConflict:
-            return _changed_since(request, referral)
-        return _answer(200, referral_out(changed), etag=etag_of(changed))
+            # Changed between the If-Match check and the lock: name the version it is now.
+            return _changed_since(request, referral_as_changed(referral))
+        return _answer(200, referral_out(referral_as_changed(changed)), etag=etag_of(changed))
 
     return idempotent(request, respond)
 
@@ -344,7 +347,8 @@ def make_referral(
             recipient=_role_profile(body.recipient_id, field="recipient_id"),
         )
         location = reverse("api-v1:referral", kwargs={"referral_id": referral.pk})
-        return _answer(201, referral_out(referral), etag=etag_of(referral), location=location)
+        shown = referral_as_changed(referral)
+        return _answer(201, referral_out(shown), etag=etag_of(shown), location=location)
 
     return idempotent(request, make)
 
@@ -357,8 +361,11 @@ def make_referral(
         "The referrer sends the draft: what may be shared is checked (an objection by the "
         "person, or a category no sharing agreement covers and they have not consented to, "
         "is a 422 on `items`), the deadline for an answer is set from the service's response "
-        "target, and the service is told. An objection can only be overridden on the "
-        "referral's page, by a recorded decision to share without consent."
+        "target, and the service is told. An objection is overridden only by a decision to "
+        "share without consent already recorded for this person and the receiving "
+        "organisation, covering every item's category: send with `with_disclosure=true` to "
+        "rely on it (the referral then names it), as the referral's page does when the "
+        "referrer confirms it."
     ),
     openapi_extra=_WRITES,
 )
@@ -367,12 +374,16 @@ def send(
     referral_id: uuid.UUID,
     if_match: IfMatch = None,
     idempotency_key: IdempotencyKey = None,
+    with_disclosure: bool = False,
 ) -> HttpResponse:
     return _changing(
         request,
         referral_id,
         lambda actor, referral, version: send_referral(
-            actor=actor, referral=referral, expected_version=version
+            actor=actor,
+            referral=referral,
+            expected_version=version,
+            overriding_disclosure=overriding_disclosure_for(referral) if with_disclosure else None,
         ),
     )
 
@@ -563,6 +574,7 @@ def referral_out(referral: Referral) -> ReferralOut:
                 )
                 for item in referral.items.all()
             ],
+            "shared_without_consent": referral.disclosure_id is not None,
             "history": [
                 StatusChangeOut(
                     status=_code(change.status, change.get_status_display()),

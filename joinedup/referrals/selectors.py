@@ -74,35 +74,38 @@ def referrals_sent(actor: Actor, *, open_only: bool = True) -> QuerySet[Referral
     ).order_by(_overdue_first(), "respond_by", "-created_at")
 
 
+def _shown() -> QuerySet[Referral]:
+    """Referrals with everything their page and their API answer show, fetched in a fixed
+    number of queries however long the history: the people and organisations on each side,
+    the items with their categories, and each step with who took it and their organisation."""
+    return Referral.objects.select_related(
+        "person",
+        "service__organisation",
+        "service__manager",
+        "requester__practitioner",
+        "requester__organisation",
+        "requester_organisation",
+        "receiving_organisation",
+        "recipient__practitioner",
+        "recipient__organisation",
+        "assigned_to__practitioner",
+        "assigned_to__organisation",
+        "suggested_service",
+    ).prefetch_related(
+        Prefetch("items", queryset=ReferralItem.objects.select_related("category")),
+        Prefetch(
+            "changes",
+            queryset=ReferralStatusChange.objects.select_related("by", "by_role__organisation"),
+        ),
+    )
+
+
 def referral_for(actor: Actor, referral_id: object) -> Referral:
     """One referral, for the referrer's organisation or the receiving one; NotFound for anyone
     else, as for a referral that does not exist. The receiver sees what was sent (the items);
     the referrer, its own referral. Audited as one read of the person's record."""
     parsed = parse_person_id(referral_id)
-    referral = (
-        Referral.objects.select_related(
-            "person",
-            "service__organisation",
-            "service__manager",
-            "requester__practitioner",
-            "requester_organisation",
-            "receiving_organisation",
-            "recipient__practitioner",
-            "assigned_to__practitioner",
-            "suggested_service",
-        )
-        .prefetch_related(
-            Prefetch("items", queryset=ReferralItem.objects.select_related("category")),
-            Prefetch(
-                "changes",
-                queryset=ReferralStatusChange.objects.select_related("by", "by_role__organisation"),
-            ),
-        )
-        .filter(pk=parsed)
-        .first()
-        if parsed
-        else None
-    )
+    referral = _shown().filter(pk=parsed).first() if parsed else None
     organisation = actor.role_profile.organisation_id if actor.role_profile else None
     sides = (
         {referral.requester_organisation_id, referral.receiving_organisation_id}
@@ -127,6 +130,13 @@ def referral_for(actor: Actor, referral_id: object) -> Referral:
     if not allowed or referral is None:
         raise NotFound
     return referral
+
+
+def referral_as_changed(referral: Referral) -> Referral:
+    """A referral just changed through a service, read again with everything its answer shows
+    (as referral_for), for the answer to that change. Not audited again: the service audited
+    the change, and its answer shows the same person's referral to the same actor."""
+    return _shown().get(pk=referral.pk)
 
 
 def is_receiver(actor: Actor, referral: Referral) -> bool:

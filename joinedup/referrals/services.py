@@ -5,6 +5,7 @@ other side, and audits what it did, in one transaction."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -354,8 +355,13 @@ def _tell_receiver(referral: Referral) -> None:
 
 
 def _locked(referral: Referral, expected_version: int | None) -> Referral:
+    """The referral, its row locked until the change commits, so two changes to it take turns
+    and the version check holds. Only the referral's row (`of`): joined rows are read, not
+    locked, so changes to different referrals of one service, organisation or person do not
+    wait for each other. What must take turns per person (joining the care team) locks the
+    person itself (lock_person)."""
     locked = (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("person", "service__organisation", "requester_organisation")
         .get(pk=referral.pk)
     )
@@ -498,9 +504,21 @@ def respond_to_referral(
     return locked
 
 
+def lock_person(person_id: uuid.UUID) -> None:
+    """Hold the person's row until the transaction commits, so that two acceptances of
+    different referrals of one person (or an acceptance and a transfer's acknowledgement)
+    take turns at their care team: otherwise both could find the practitioner missing and add
+    them twice. No key update: rows that only refer to the person (audit events, notes) are
+    not held up."""
+    Person.objects.select_for_update(no_key=True).filter(pk=person_id).values_list(
+        "pk", flat=True
+    ).first()
+
+
 def _join_care_team(actor: Actor, referral: Referral) -> None:
     assigned = referral.assigned_to
     assert assigned is not None  # noqa: S101
+    lock_person(referral.person_id)
     today = timezone.localdate()
     if CareTeamMember.objects.filter(
         in_force_on(today), person=referral.person, role_profile=assigned
@@ -593,3 +611,118 @@ def leave_out_of_referral(
     _save(locked)
     _audit(actor, locked, "referral.leave_out")
     return locked
+
+
+# -- referrals from another system (imports) ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedReferral:
+    """A referral as another system holds it: who referred whom to which service, why, with
+    what, and how far it has got."""
+
+    requester: RoleProfile
+    service: Service
+    reason: str
+    kind: str = ReferralKind.REFERRAL
+    urgency: str = Urgency.ROUTINE
+    what_matters: str = ""
+    questions: str = ""
+    status: str = S.REQUESTED
+    requested_at: datetime | None = None
+    items: tuple[tuple[str, str], ...] = ()
+
+
+@transaction.atomic
+def import_referral(
+    *, actor: Actor, person: Person, referral: ImportedReferral, pk: uuid.UUID, reason: str
+) -> Referral:
+    """Record a referral made in another system, as it stands there: the same people and
+    service, the items that were sent (as the core record's category: what another system sent
+    is the receiver's now), and one status step for where it stands (the audit event says it
+    was imported; `reason` is the other system's reason for that state, if any). An open one
+    gets the service's response deadline from when it was sent. Needs referral.make on the
+    person."""
+    decision = require(actor, Action.MAKE_REFERRAL, person)
+    if referral.status not in S.values:
+        raise DomainRuleBroken("That is not a referral state joinedup knows.", field="status")
+    if not referral.reason.strip():
+        raise DomainRuleBroken("Say why the person was referred.", field="reason")
+    sent_at = referral.requested_at
+    if sent_at is None and referral.status != S.DRAFT:
+        sent_at = timezone.now()
+    record = Referral.objects.create(
+        id=pk,
+        person=person,
+        kind=referral.kind if referral.kind in ReferralKind.values else ReferralKind.REFERRAL,
+        requester=referral.requester,
+        requester_organisation_id=referral.requester.organisation_id,
+        service=referral.service,
+        receiving_organisation_id=referral.service.organisation_id,
+        reason=referral.reason.strip(),
+        urgency=referral.urgency if referral.urgency in Urgency.values else Urgency.ROUTINE,
+        what_matters=referral.what_matters,
+        questions=referral.questions,
+        status=referral.status,
+        requested_at=sent_at,
+        respond_by=respond_by(referral.service, referral.urgency, sent_at)
+        if sent_at is not None and referral.status == S.REQUESTED
+        else None,
+        created_by=actor.user,
+    )
+    ReferralItem.objects.bulk_create(
+        ReferralItem(
+            referral=record,
+            label=label[:200],
+            text=text,
+            category_id=CORE_RECORD_CATEGORY,
+            source_type="import",
+            position=position,
+        )
+        for position, (label, text) in enumerate(referral.items)
+    )
+    _change(record, record.status, actor, reason=reason)
+    _audit(actor, record, "referral.import", basis=decision.basis or "")
+    return record
+
+
+@transaction.atomic
+def import_referral_progress(
+    *,
+    actor: Actor,
+    referral: Referral,
+    status: str,
+    assigned_to: RoleProfile | None,
+    outcome_summary: str,
+    reason: str,
+) -> bool:
+    """Bring an imported referral up to where the other system's Task says it has got: its
+    state, who took it on (when that practitioner works for the receiving organisation) and the
+    outcome. A step records the change; nothing changes (and False) when it is already there.
+    Needs referral.respond on the person."""
+    decision = require(actor, Action.RESPOND_TO_REFERRAL, referral.person)
+    if status not in S.values:
+        raise DomainRuleBroken("That is not a referral state joinedup knows.", field="status")
+    if (
+        assigned_to is not None
+        and assigned_to.organisation_id != referral.receiving_organisation_id
+    ):
+        raise DomainRuleBroken(
+            "The practitioner who took the referral on must work for the receiving organisation.",
+            field="assigned_to",
+        )
+    changes = {
+        "status": status,
+        "assigned_to_id": assigned_to.pk if assigned_to else referral.assigned_to_id,
+        "outcome_summary": outcome_summary or referral.outcome_summary,
+    }
+    if all(getattr(referral, name) == value for name, value in changes.items()):
+        return False
+    for name, value in changes.items():
+        setattr(referral, name, value)
+    if status != S.REQUESTED:
+        referral.respond_by = None
+    _save(referral, "status", "assigned_to", "outcome_summary", "respond_by")
+    _change(referral, status, actor, reason=reason)
+    _audit(actor, referral, "referral.import", basis=decision.basis or "")
+    return True

@@ -36,7 +36,7 @@ from joinedup.people.models import Person
 from joinedup.people.selectors import parse_person_id
 from joinedup.referrals.models import Referral, ReferralKind, ReferralStatus, Urgency
 from joinedup.referrals.selectors import referral_for
-from joinedup.referrals.services import ItemChoice, draft_referral, send_referral
+from joinedup.referrals.services import ItemChoice, draft_referral, lock_person, send_referral
 from joinedup.sharing.actors import Actor
 from joinedup.sharing.policy import Action, decide
 
@@ -178,11 +178,12 @@ def acknowledge_transfer(*, actor: Actor, referral: Referral, read_back: str) ->
     the assigned practitioner, and moves the lead professional role to them. The sender is
     told. The acknowledgement and each care-team change are audited."""
     locked = (
-        Referral.objects.select_for_update()
+        Referral.objects.select_for_update(of=("self",))
         .select_related("person", "service", "requester__practitioner")
         .get(pk=referral.pk)
     )
     _require_receiver(actor, locked)
+    lock_person(locked.person_id)  # the lead professional moves: one change at a time
     document = TransferDocument.objects.select_for_update().filter(referral=locked).first()
     if locked.kind != ReferralKind.TRANSFER or document is None:
         raise DomainRuleBroken("This is not a transfer of care.")

@@ -13,6 +13,8 @@ from joinedup.settings.env import env_bool, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = Path(env_str("JOINEDUP_VAR_DIR", str(BASE_DIR / "var")))
+# Files written by FHIR bulk exports (`GET /fhir/R4/$export`): person data, so never in the repo.
+FHIR_EXPORT_DIR = Path(env_str("FHIR_EXPORT_DIR", str(VAR_DIR / "fhir-exports")))
 
 SECRET_KEY = env_str("SECRET_KEY")
 DEBUG = env_bool("DEBUG", default=False)

@@ -5,8 +5,9 @@ read; `people_visible_to(actor, action)` answers the same question for a list, a
 filtered in SQL. Selectors and services call these; nothing else decides access.
 
 Bases implemented here: active care-team membership, same-organisation roles the organisation
-allows, break-glass, and the receiving organisation of an open referral or transfer (which sees
-only what was sent: people.selectors gives it a restricted summary). The person themselves and
+allows, break-glass, the receiving organisation of an open referral or transfer (which sees
+only what was sent: people.selectors gives it a restricted summary), and a partner organisation's
+registered system client for people in that organisation's care, within its scopes. The person themselves and
 family grants arrive with the person's portal; each is one more `_basis_*` filter and one more
 column of the permission table.
 
@@ -18,6 +19,7 @@ seals; `category_flow` answers it for one category with the reason."""
 from __future__ import annotations
 
 import tomllib
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -28,6 +30,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from joinedup.accounts.models import ClientScope
 from joinedup.accounts.roles import JobRole
 from joinedup.careteams.models import CareTeamMember, in_force_on
 from joinedup.core.errors import NotAllowed, NotFound
@@ -36,7 +39,7 @@ from joinedup.handovers.models import CoverArrangement, cover_in_force_on
 from joinedup.people.models import Person
 from joinedup.records.models import RecordEntry, SealedFor
 from joinedup.referrals.models import OPEN_STATUSES, Referral
-from joinedup.sharing.actors import Actor
+from joinedup.sharing.actors import REGION_LOADER_CHANNEL, Actor
 from joinedup.sharing.models import (
     BreakGlass,
     ChoiceKind,
@@ -75,6 +78,8 @@ class Basis(StrEnum):
     SAME_ORGANISATION = "same_organisation"
     BREAK_GLASS = "break_glass"
     REFERRAL_RECIPIENT = "referral_recipient"
+    ORGANISATION_SYSTEM = "organisation_system"
+    REGION_LOADER = "region_loader"
 
 
 _ACTION_WORDS = {
@@ -98,6 +103,9 @@ _BASIS_WORDS = {
     Basis.BREAK_GLASS: "you are using emergency access (break-glass)",
     Basis.REFERRAL_RECIPIENT: "your organisation has an open referral for this person, and "
     "you can see what was sent with it",
+    Basis.ORGANISATION_SYSTEM: "this system is registered to an organisation involved in this "
+    "person's care",
+    Basis.REGION_LOADER: "the region's records are being loaded by its operators",
 }
 
 
@@ -132,6 +140,33 @@ def permission_table() -> dict[str, dict[Basis, frozenset[Action]]]:
             except ValueError as error:
                 raise PermissionTableError(f"{role}.{basis_name}: {error}") from None
     return table
+
+
+@cache
+def client_permissions() -> dict[str, frozenset[Action]]:
+    """System-client scope → actions under the organisation_system basis, from the [clients]
+    table of permissions.toml, checked for unknown names."""
+    raw = tomllib.loads(PERMISSIONS_FILE.read_text(encoding="utf-8"))
+    table: dict[str, frozenset[Action]] = {}
+    known_scopes = set(ClientScope.values)
+    for scope, actions in raw.get("clients", {}).items():
+        if scope not in known_scopes:
+            raise PermissionTableError(
+                f"Unknown client scope {scope!r} in {PERMISSIONS_FILE.name}."
+            )
+        try:
+            table[scope] = frozenset(Action(action) for action in actions)
+        except ValueError as error:
+            raise PermissionTableError(f"clients.{scope}: {error}") from None
+    return table
+
+
+def client_may(actor: Actor, action: Action) -> bool:
+    """Whether one of the system client's scopes allows the action (never for staff)."""
+    client = actor.client
+    if client is None or client.revoked_at is not None:
+        return False
+    return any(action in client_permissions().get(scope, frozenset()) for scope in client.scopes)
 
 
 def role_may(job_role: str | None, basis: Basis, action: Action) -> bool:
@@ -175,9 +210,9 @@ def _same_organisation_allowed(actor: Actor) -> bool:
     return profile.job_role in (profile.organisation.same_organisation_roles or [])
 
 
-def _basis_same_organisation(actor: Actor, day: date) -> Q:
-    assert actor.role_profile is not None  # noqa: S101 - checked by the caller
-    organisation_id = actor.role_profile.organisation_id
+def _in_care_of(organisation_id: uuid.UUID, day: date) -> Q:
+    """People in an organisation's care: a care-team member from it, or it is their GP
+    practice."""
     involved = CareTeamMember.objects.filter(
         _active_on(day), person=OuterRef("pk"), organisation_id=organisation_id
     )
@@ -216,8 +251,20 @@ def _basis_referral_recipient(actor: Actor) -> Q:
     return Q(Exists(open_referrals_to(actor, OuterRef("pk"))))
 
 
+def _basis_same_organisation(actor: Actor, day: date) -> Q:
+    assert actor.role_profile is not None  # noqa: S101 - checked by the caller
+    return _in_care_of(actor.role_profile.organisation_id, day)
+
+
 def _bases_for(actor: Actor, action: Action) -> list[tuple[Basis, Q]]:
     """The bases under which this actor could do this action, each as a filter on Person."""
+    if is_region_loader(actor):
+        return [(Basis.REGION_LOADER, Q())] if action in region_loader_actions() else []
+    if actor.client is not None:
+        if not client_may(actor, action):
+            return []
+        day = timezone.localdate()
+        return [(Basis.ORGANISATION_SYSTEM, _in_care_of(actor.client.organisation_id, day))]
     if actor.role_profile is None:
         return []
     now = timezone.now()
@@ -267,6 +314,13 @@ def decide(actor: Actor, action: Action, person: Person) -> Decision:
             if basis is Basis.CARE_TEAM:
                 return Decision(True, basis, _care_team_words(actor, person))
             return Decision(True, basis, f"Allowed because {_BASIS_WORDS[basis]}.")
+    if actor.client is not None:
+        return Decision(
+            False,
+            None,
+            f"The system {actor.client.name} has no basis to {_ACTION_WORDS[action]}: the "
+            "person is not in its organisation's care, or its scopes do not allow it.",
+        )
     if actor.role_profile is None:
         return Decision(False, None, "Only staff acting in a role can open records.")
     return Decision(
@@ -292,8 +346,55 @@ def require(actor: Actor, action: Action, person: Person) -> Decision:
 
 def may_register_people(actor: Actor) -> bool:
     """Registering a person makes the registrant a care-team member, so it needs a role that
-    may edit records under the care-team basis."""
+    may edit records under the care-team basis. A system client needs the import scope: the
+    people it registers are in its organisation's care from then on."""
+    if actor.client is not None:
+        return actor.client.revoked_at is None and actor.has_scope(ClientScope.IMPORT)
+    if is_region_loader(actor):
+        return True
     return role_may(actor.job_role, Basis.CARE_TEAM, Action.EDIT_PERSON)
+
+
+def is_region_loader(actor: Actor) -> bool:
+    """The region loader (Actor.region_loader): `joinedup import-fhir` run on the server by
+    its operators without --organisation, to load a region moved from another system. Who is
+    in whose care comes from the data it loads (care teams, GP practices). Nothing reachable
+    over HTTP acts as one: every token is a user's or a client's."""
+    return (
+        actor.channel == REGION_LOADER_CHANNEL
+        and actor.user is None
+        and actor.role_profile is None
+        and actor.client is None
+    )
+
+
+def basis_of_system_actor(actor: Actor) -> str:
+    """The basis a system actor acts on, for services that check a whole batch at once."""
+    if is_region_loader(actor):
+        return Basis.REGION_LOADER
+    if actor.client is not None:
+        return Basis.ORGANISATION_SYSTEM
+    return ""
+
+
+@cache
+def region_loader_actions() -> frozenset[Action]:
+    """What the region loader may do, to anyone: the [region_loader] table of
+    permissions.toml."""
+    raw = tomllib.loads(PERMISSIONS_FILE.read_text(encoding="utf-8"))
+    try:
+        return frozenset(Action(name) for name in raw["region_loader"]["actions"])
+    except (KeyError, ValueError) as error:
+        raise PermissionTableError(f"region_loader: {error}") from None
+
+
+def may_bulk_export(actor: Actor) -> bool:
+    """Bulk export (`GET /fhir/R4/$export`) hands over everyone in an organisation's care at
+    once: too much for any one practitioner's token. Only an organisation's registered system
+    client with the export scope may ask, and it gets its own organisation's scope."""
+    if actor.client is None:
+        return False
+    return actor.client.revoked_at is None and actor.has_scope(ClientScope.EXPORT)
 
 
 def may_break_glass(actor: Actor) -> bool:
@@ -396,7 +497,7 @@ def items_visible_q(
     organisation's items, and items from elsewhere that an agreement (without objection) or a
     disclosure lets through; a purpose beyond direct care also needs explicit consent. Items
     that can be sealed add `sealed_q`. Used by record entries and care-plan items alike."""
-    if actor.role_profile is None:
+    if actor.role_profile is None and actor.client is None:
         return Q(pk__in=[])
     day = timezone.localdate()
     organisation_id = actor.organisation_id
@@ -430,7 +531,7 @@ def entries_visible_to(
     organisation's: unsealed, and either an agreement in force covers the category and purpose
     and the person has not objected, or a disclosure without consent covers it. A purpose
     beyond direct care also needs the person's explicit consent."""
-    if actor.role_profile is None:
+    if actor.role_profile is None and actor.client is None:
         return RecordEntry.objects.none()
     unsealed = Q(sealed=False) & items_visible_q(actor, purpose=purpose)
     sealed = Q(sealed=True) & _sealed_for(actor)

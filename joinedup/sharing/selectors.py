@@ -13,7 +13,7 @@ from joinedup.core.errors import NotAllowed, NotFound
 from joinedup.core.identifiers import format_nhs_number
 from joinedup.directory.models import Organisation
 from joinedup.people.models import Person
-from joinedup.people.selectors import parse_person_id
+from joinedup.people.selectors import OpenedForChange, parse_person_id
 from joinedup.sharing.actors import Actor
 from joinedup.sharing.models import (
     AgreementParty,
@@ -133,6 +133,101 @@ def choice_of(person: Person, choice_id: object) -> ConsentDecision:
     if choice is None:
         raise NotFound
     return choice
+
+
+def _choices() -> QuerySet[ConsentDecision]:
+    return ConsentDecision.objects.select_related(
+        "person",
+        "category",
+        "organisation",
+        "recorded_by_role__organisation",
+        "recorded_by_role__practitioner",
+    ).order_by("recorded_at", "id")
+
+
+def _audit_choice_read(
+    actor: Actor, person: Person | None, decision: Decision, target_type: str, target_id: object
+) -> None:
+    record_event(
+        actor=actor,
+        action="sharing.view",
+        target_type=target_type,
+        target_id=target_id,
+        person=person,
+        allowed=decision.allowed,
+        basis=decision.basis or "",
+        reason=decision.reason,
+        categories=[],
+    )
+
+
+def choices_of_person_for(actor: Actor, person_id: object) -> tuple[Person, list[ConsentDecision]]:
+    """Every consent and objection of a person (withdrawn ones too, oldest first), for anyone
+    who may see the person, as on their sharing page (the FHIR Consent search). NotFound alike
+    for a missing or forbidden person. One audit event (sharing.view), allowed or denied."""
+    parsed = parse_person_id(person_id)
+    person = Person.objects.filter(pk=parsed).first() if parsed else None
+    decision = (
+        decide(actor, Action.VIEW_PERSON, person)
+        if person
+        else Decision(False, None, "No such record.")
+    )
+    _audit_choice_read(actor, person, decision, "Person", person.pk if person else person_id)
+    if person is None or not decision.allowed:
+        raise NotFound
+    return person, list(_choices().filter(person=person))
+
+
+def _choice(choice_id: object) -> ConsentDecision | None:
+    parsed = parse_person_id(choice_id)
+    return _choices().filter(pk=parsed).first() if parsed else None
+
+
+def choice_for(actor: Actor, choice_id: object) -> ConsentDecision:
+    """One consent or objection, for anyone who may see the person it belongs to; NotFound
+    otherwise, missing and forbidden alike. One audit event (sharing.view) naming it."""
+    choice = _choice(choice_id)
+    decision = (
+        decide(actor, Action.VIEW_PERSON, choice.person)
+        if choice
+        else Decision(False, None, "No such record.")
+    )
+    _audit_choice_read(
+        actor,
+        choice.person if choice else None,
+        decision,
+        "ConsentDecision",
+        choice.pk if choice else choice_id,
+    )
+    if choice is None or not decision.allowed:
+        raise NotFound
+    return choice
+
+
+def choice_for_change(actor: Actor, choice_id: object) -> ConsentDecision:
+    """For an interface about to withdraw a consent or objection through
+    sharing.services.withdraw_choice (which audits the change): the choice, if the actor may
+    see the person, not audited here; NotFound otherwise, audited as a denial."""
+    choice = _choice(choice_id)
+    if choice is not None and decide(actor, Action.VIEW_PERSON, choice.person).allowed:
+        return choice
+    record_event(
+        actor=actor,
+        action="choice.withdraw",
+        target_type="ConsentDecision",
+        target_id=choice_id,
+        allowed=False,
+        reason="No such record.",
+        categories=[],
+    )
+    raise NotFound
+
+
+def choices_of_opened(opened: OpenedForChange) -> list[ConsentDecision]:
+    """Every consent and objection of a person the caller has already opened for change
+    (people.selectors.open_for_change), oldest first: part of that access, so not audited
+    again."""
+    return list(_choices().filter(person=opened.person))
 
 
 def agreements_for(actor: Actor) -> QuerySet[SharingAgreement]:

@@ -55,6 +55,7 @@ def test_revoked_expired_or_inactive_tokens_are_refused(
     elif change == "expired":
         ApiToken.objects.filter(pk=record.pk).update(expires_at=now - timedelta(seconds=1))
     else:
+        assert record.user is not None
         record.user.is_active = False
         record.user.save(update_fields=["is_active"])
     response = api.get(f"/people/{region.margaret.pk}")

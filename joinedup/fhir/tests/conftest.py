@@ -4,8 +4,10 @@ the server answers is valid FHIR (by constructing it with the fhir.resources lib
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -18,6 +20,14 @@ from joinedup.conftest import Region
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as TestResponse
 
+# The published HL7 R4 and UK Core examples beside the repository (../shared/fhir-examples), or
+# where FHIR_EXAMPLES_DIR says. Tests that need them skip, saying where they looked, without.
+EXAMPLES = Path(
+    os.environ.get(
+        "FHIR_EXAMPLES_DIR",
+        Path(__file__).resolve().parents[3].parent / "shared" / "fhir-examples",
+    )
+)
 FHIR = "/fhir/R4"
 FHIR_JSON = "application/fhir+json"
 Json = dict[str, Any]

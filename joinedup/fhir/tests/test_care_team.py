@@ -62,10 +62,11 @@ def test_the_nurse_finds_margarets_care_team_across_organisations(
     assert lead["role"] == [{"text": "Lead professional"}]
     assert lead["member"]["display"] == "Sam Whitaker, Social worker"
     assert lead["period"]["start"]
-    # Family are named, not referenced: RelatedPerson is not served yet.
-    family = [p["member"] for p in team["participant"] if "reference" not in p["member"]]
+    # Family are RelatedPerson references, which the same token can read.
+    family = [
+        p["member"] for p in team["participant"] if p["member"]["reference"].startswith("Related")
+    ]
     assert family
-    assert all(member["type"] == "RelatedPerson" for member in family)
     [event] = _events_after(before)
     assert event.outcome == Outcome.ALLOWED
     assert (event.person_id, event.user_id, event.channel) == (
@@ -73,6 +74,10 @@ def test_the_nurse_finds_margarets_care_team_across_organisations(
         region.user("nurse").pk,
         "fhir",
     )
+    for member in family:
+        related = nurse.get(f"/{member['reference']}")
+        assert related.status_code == 200, related.content
+        assert json.loads(related.content)["patient"]["reference"] == f"Patient/{margaret.pk}"
 
 
 def test_read_and_subject_search_give_the_same_care_team(region: Region, fhir_as: FhirAs) -> None:

@@ -140,7 +140,18 @@ def test_nadias_role_at_the_community_trust(region: Region, fhir_as: FhirAs) -> 
         "display": "Nadia Okafor",
     }
     assert role["organization"]["reference"] == f"Organization/{profile.organisation_id}"
-    assert role["code"] == [{"text": "Community nurse"}]
+    assert role["code"] == [
+        {
+            "coding": [
+                {
+                    "system": "https://joinedup.example/fhir/CodeSystem/job-role",
+                    "code": "community_nurse",
+                    "display": "Community nurse",
+                }
+            ],
+            "text": "Community nurse",
+        }
+    ]
     assert role["period"]["start"] == profile.starts_on.isoformat()
     by_organisation = _resources(
         _bundle(

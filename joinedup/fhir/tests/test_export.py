@@ -13,11 +13,13 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from fhir.resources.R4B.careteam import CareTeam
+from fhir.resources.R4B.consent import Consent
 from fhir.resources.R4B.healthcareservice import HealthcareService
 from fhir.resources.R4B.organization import Organization
 from fhir.resources.R4B.patient import Patient
 from fhir.resources.R4B.practitioner import Practitioner
 from fhir.resources.R4B.practitionerrole import PractitionerRole
+from fhir.resources.R4B.relatedperson import RelatedPerson
 from fhir.resources.R4B.servicerequest import ServiceRequest
 from fhir.resources.R4B.task import Task
 
@@ -32,10 +34,14 @@ from joinedup.fhir.export import (
     organisation_by_ods_code,
 )
 from joinedup.people.models import Person
+from joinedup.sharing.models import ChoiceKind, ExpressedHow
+from joinedup.sharing.services import record_choice
 
 MODELS: dict[str, Any] = {
     "Patient": Patient,
+    "RelatedPerson": RelatedPerson,
     "CareTeam": CareTeam,
+    "Consent": Consent,
     "ServiceRequest": ServiceRequest,
     "Task": Task,
     "Organization": Organization,
@@ -62,7 +68,18 @@ def _stranger(name: str = "Stranger") -> Person:
     )
 
 
-def test_the_region_exports_to_eight_files_of_valid_fhir(region: Region, tmp_path: Path) -> None:
+def test_the_region_exports_a_file_of_valid_fhir_per_resource_type(
+    region: Region, tmp_path: Path
+) -> None:
+    # Margaret objects to her mental health information reaching the council.
+    record_choice(
+        actor=region.actor("nurse"),
+        person=region.margaret,
+        kind=ChoiceKind.OBJECTION,
+        category="mental_health",
+        expressed_how=ExpressedHow.SPOKEN,
+        in_their_words="I don't want the council reading about my depression.",
+    )
     stdout = StringIO()
     call_command("export_fhir", "--out", str(tmp_path), stdout=stdout)
     assert sorted(path.name for path in tmp_path.iterdir()) == sorted(

@@ -212,6 +212,37 @@ def test_sam_accepts_through_fhir_and_the_nurse_sees_it(
     assert _ok(fhir_as("nurse").get(f"/ServiceRequest/{referral.pk}"))["status"] == "completed"
 
 
+def test_a_fhir_client_may_send_the_version_id_as_a_weak_tag(
+    region: Region, fhir_as: FhirAs, client: Client
+) -> None:
+    """FHIR clients send If-Match: W/"<meta.versionId>"; the current version is accepted and an
+    older one is refused as stale, exactly as with joinedup's own ETag."""
+    referral = _sent_referral(region)
+    task = _ok(fhir_as("social_worker").get(f"/Task/{referral.pk}"))
+    version = task["meta"]["versionId"]
+    sam_role = region.role_profile("social_worker")
+    accepted = _put(
+        client,
+        region,
+        "social_worker",
+        referral.pk,
+        _task_body(referral.pk, "accepted", owner={"reference": f"PractitionerRole/{sam_role.pk}"}),
+        f'W/"{version}"',
+    )
+    assert _ok(accepted)["meta"]["versionId"] == str(int(version) + 1)
+
+    stale = _put(
+        client,
+        region,
+        "social_worker",
+        referral.pk,
+        _task_body(referral.pk, "in-progress"),
+        f'W/"{version}"',
+    )
+    assert outcome(stale, 412)["issue"][0]["code"] == "conflict"
+    assert _ok(fhir_as("nurse").get(f"/Task/{referral.pk}"))["status"] == "accepted"
+
+
 def test_who_may_change_the_task(region: Region, fhir_as: FhirAs, client: Client) -> None:
     referral = _sent_referral(region)
     etag = f'"{referral.pk}-{referral.version}"'

@@ -7,17 +7,21 @@ the region is built again before the next (joinedup/conftest.py)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+from django.utils import timezone
 
 from joinedup.accounts.services import create_api_token
 from joinedup.conftest import Region
 from joinedup.directory.models import Service
 from joinedup.records.models import RecordEntry
 from joinedup.referrals.models import Referral
+from joinedup.sharing.models import ChoiceKind, DisclosureBasis, ExpressedHow
+from joinedup.sharing.services import record_choice, record_disclosure
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -255,3 +259,56 @@ def test_the_openapi_document_describes_every_referral_operation(http: httpx.Cli
     headers = {p["name"] for p in status["parameters"] if p["in"] == "header"}
     assert headers == {"If-Match", "Idempotency-Key"}
     assert "412" in status["responses"] and "428" in status["responses"]
+
+
+def test_an_objection_is_overridden_only_by_a_recorded_disclosure_the_sender_relies_on(
+    http: httpx.Client, as_: Callable[[str], Headers]
+) -> None:
+    """Margaret objects to the council having her general information. The API refuses to
+    send, naming the objection; a recorded decision to share without consent lets it go, but
+    only when the sender says to rely on it."""
+    region = Region()
+    nurse = as_("nurse")
+    council = Service.objects.get(name=ASSESSMENT).organisation
+    record_choice(
+        actor=region.actor("nurse"),
+        person=region.margaret,
+        kind=ChoiceKind.OBJECTION,
+        category="general",
+        organisation=council,
+        expressed_how=ExpressedHow.SPOKEN,
+        in_their_words="I don't want the council reading my notes.",
+    )
+    made = http.post("/referrals", json=_draft(region), headers=nurse)
+    assert made.status_code == 201, made.text
+    path = f"/referrals/{made.json()['id']}/send"
+
+    refused = _post(http, path, None, nurse, made.headers["etag"])
+    problem = _problem(refused, 422)
+    assert "objected" in json.dumps(problem)
+    # A disclosure alone changes nothing until the sender relies on it.
+    record_disclosure(
+        actor=region.actor("nurse"),
+        person=region.margaret,
+        basis=DisclosureBasis.SAFEGUARDING,
+        reason="She is at risk at home and the council must assess her now.",
+        what_was_shared="Her About Me and the leg ulcer entry, with the referral.",
+        categories=["general"],
+        shared_with=council,
+        person_told=True,
+        person_told_on=timezone.localdate(),
+    )
+    still = _post(http, path, None, nurse, made.headers["etag"])
+    _problem(still, 422)
+
+    sent = http.post(
+        path,
+        params={"with_disclosure": "true"},
+        json={},
+        headers={**nurse, "If-Match": made.headers["etag"]},
+    )
+
+    assert sent.status_code == 200, sent.text
+    assert sent.json()["status"]["code"] == "requested"
+    assert sent.json()["shared_without_consent"] is True
+    assert Referral.objects.get(pk=made.json()["id"]).disclosure is not None

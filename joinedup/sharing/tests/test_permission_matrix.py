@@ -15,7 +15,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from joinedup.accounts.models import RoleProfile
+from joinedup.accounts.models import ApiClient, ClientScope, RoleProfile
 from joinedup.accounts.roles import JobRole
 from joinedup.careteams.models import CareTeamMember
 from joinedup.conftest import Region
@@ -24,7 +24,14 @@ from joinedup.people.models import Person
 from joinedup.referrals.models import Referral, ReferralStatus
 from joinedup.sharing.actors import Actor
 from joinedup.sharing.models import BreakGlass, BreakGlassReason
-from joinedup.sharing.policy import Action, Basis, decide, permission_table
+from joinedup.sharing.policy import (
+    Action,
+    Basis,
+    client_permissions,
+    decide,
+    permission_table,
+    region_loader_actions,
+)
 
 ROLES = sorted(JobRole.values)
 CASES = [(role, basis) for role in ROLES for basis in Basis]
@@ -145,6 +152,17 @@ def test_the_policy_decides_what_the_table_says(region: Region, role: str, basis
             situation.actor(), situation.person, basis, nothing, "role not allowed by organisation"
         )
 
+    elif basis is Basis.REGION_LOADER:
+        # Only the region loader has it: no member of staff, whatever their organisation.
+        situation.join_care_team(situation.new_profile(JobRole.COMMUNITY_NURSE))
+        wrong += mismatches(situation.actor(), situation.person, basis, expected, "loading")
+
+    elif basis is Basis.ORGANISATION_SYSTEM:
+        # For registered systems only: staff never act on it, even with their organisation
+        # involved and nothing else allowed.
+        situation.join_care_team(situation.new_profile(JobRole.COMMUNITY_NURSE))
+        wrong += mismatches(situation.actor(), situation.person, basis, expected, "involved")
+
     elif basis is Basis.REFERRAL_RECIPIENT:
         referral = situation.referral_to_organisation(region, status=ReferralStatus.DRAFT)
         wrong += mismatches(situation.actor(), situation.person, basis, nothing, "draft")
@@ -163,6 +181,41 @@ def test_the_policy_decides_what_the_table_says(region: Region, role: str, basis
     assert not wrong, "\n".join(wrong)
 
 
+SCOPES = sorted(ClientScope.values)
+
+
+@pytest.mark.parametrize("scope", SCOPES)
+def test_a_system_client_may_do_what_its_scope_says(region: Region, scope: str) -> None:
+    """A client of an organisation, with one scope: nothing until the person is in the
+    organisation's care; then exactly the scope's actions on the organisation_system basis;
+    nothing once revoked."""
+    situation = Situation(region, JobRole.COMMUNITY_NURSE, Basis.ORGANISATION_SYSTEM)
+    client = ApiClient.objects.create(
+        name=f"Matrix system {scope}", organisation=situation.organisation, scopes=[scope]
+    )
+    actor = Actor.system_client(client, channel="api")
+    basis = Basis.ORGANISATION_SYSTEM
+    expected = client_permissions()[scope]
+    nothing: frozenset[Action] = frozenset()
+    wrong = mismatches(actor, situation.person, basis, nothing, f"{scope}: not in care")
+    situation.join_care_team(situation.profile)
+    wrong += mismatches(actor, situation.person, basis, expected, f"{scope}: in care")
+    client.revoked_at = timezone.now()
+    wrong += mismatches(actor, situation.person, basis, nothing, f"{scope}: revoked")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_region_loader_may_load_anyone_and_nothing_more(region: Region) -> None:
+    loader = Actor.region_loader("fhir import")
+    expected = region_loader_actions()
+    wrong = mismatches(loader, region.margaret, Basis.REGION_LOADER, expected, "loading")
+    assert not wrong, "\n".join(wrong)
+    assert Action.RECORD_DISCLOSURE not in expected
+    assert Action.VIEW_ACCESS_LOG not in expected
+    # Any other system job (the export, the referral deadlines) is not a loader.
+    assert not decide(Actor.system("fhir export"), Action.VIEW_PERSON, region.margaret).allowed
+
+
 def test_the_matrix_covers_every_role_basis_and_action() -> None:
     assert len(CASES) == len(JobRole.values) * len(Basis)
     assert JobRole.IT_ADMINISTRATOR in ROLES
@@ -176,8 +229,12 @@ def test_the_table_names_every_basis_and_every_action_and_only_job_roles() -> No
     named_actions = {
         action for bases in table.values() for actions in bases.values() for action in actions
     }
-    assert named_bases == set(Basis)
+    # Staff roles name every basis but the one for registered systems, whose column is the
+    # [clients] table: one entry per scope.
+    assert named_bases == set(Basis) - {Basis.ORGANISATION_SYSTEM, Basis.REGION_LOADER}
     assert named_actions == set(Action)
+    assert set(client_permissions()) == set(ClientScope.values)
+    assert all(client_permissions().values())
 
 
 def test_the_check_notices_a_cell_the_policy_gets_wrong(region: Region) -> None:
