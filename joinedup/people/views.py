@@ -50,12 +50,23 @@ from joinedup.sharing.policy import (
     Decision,
     active_break_glass,
     decide,
+    decide_each,
     explain_entry,
     may_break_glass,
     may_register_people,
 )
 
 View = Callable[..., HttpResponse]
+
+# What the record page offers, each link shown only to those the policy allows.
+OFFERED_ON_THE_RECORD_PAGE = (
+    Action.EDIT_PERSON,
+    Action.EDIT_ABOUT_ME,
+    Action.EDIT_CARE_TEAM,
+    Action.ADD_ENTRY,
+    Action.VIEW_ACCESS_LOG,
+    Action.MAKE_REFERRAL,
+)
 
 NOT_FOUND_TEMPLATE = "people/not_found.jinja"
 NOT_ALLOWED_TEMPLATE = "people/not_allowed.jinja"
@@ -144,6 +155,7 @@ def summary(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     organisations = {
         member.organisation.name for member in record.care_team if member.organisation is not None
     }
+    may = decide_each(actor, OFFERED_ON_THE_RECORD_PAGE, person)
     return render_page(
         request,
         "people/summary.jinja",
@@ -154,12 +166,12 @@ def summary(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
             "duplicates": possible_duplicates_for(actor, person)
             if record.possible_duplicate_count
             else None,
-            "may_edit_person": decide(actor, Action.EDIT_PERSON, person).allowed,
-            "may_edit_about_me": decide(actor, Action.EDIT_ABOUT_ME, person).allowed,
-            "may_edit_care_team": decide(actor, Action.EDIT_CARE_TEAM, person).allowed,
-            "may_add_entry": decide(actor, Action.ADD_ENTRY, person).allowed,
-            "may_see_access_log": decide(actor, Action.VIEW_ACCESS_LOG, person).allowed,
-            "may_refer": decide(actor, Action.MAKE_REFERRAL, person).allowed,
+            "may_edit_person": may[Action.EDIT_PERSON].allowed,
+            "may_edit_about_me": may[Action.EDIT_ABOUT_ME].allowed,
+            "may_edit_care_team": may[Action.EDIT_CARE_TEAM].allowed,
+            "may_add_entry": may[Action.ADD_ENTRY].allowed,
+            "may_see_access_log": may[Action.VIEW_ACCESS_LOG].allowed,
+            "may_refer": may[Action.MAKE_REFERRAL].allowed,
             "in_care_team": record.decision.basis == Basis.CARE_TEAM,
             "sections": about_me_sections(),
             "entries": why_each_entry_is_shown(actor, record.entries),

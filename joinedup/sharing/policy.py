@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import tomllib
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -27,7 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from joinedup.accounts.models import ClientScope
@@ -256,30 +257,46 @@ def _basis_same_organisation(actor: Actor, day: date) -> Q:
     return _in_care_of(actor.role_profile.organisation_id, day)
 
 
-def _bases_for(actor: Actor, action: Action) -> list[tuple[Basis, Q]]:
-    """The bases under which this actor could do this action, each as a filter on Person."""
+def _bases_for(
+    actor: Actor, action: Action, built: dict[Basis, Q] | None = None
+) -> list[tuple[Basis, Q]]:
+    """The bases under which this actor could do this action, each as a filter on Person.
+    `built` keeps filters already made for other actions of the same actor (making one costs
+    more than it seems: each is a subquery)."""
     if is_region_loader(actor):
         return [(Basis.REGION_LOADER, Q())] if action in region_loader_actions() else []
+    made = {} if built is None else built
+
+    def basis(name: Basis, make: Callable[[], Q]) -> tuple[Basis, Q]:
+        if name not in made:
+            made[name] = make()
+        return name, made[name]
+
     if actor.client is not None:
         if not client_may(actor, action):
             return []
-        day = timezone.localdate()
-        return [(Basis.ORGANISATION_SYSTEM, _in_care_of(actor.client.organisation_id, day))]
+        organisation_id = actor.client.organisation_id
+        return [
+            basis(
+                Basis.ORGANISATION_SYSTEM,
+                lambda: _in_care_of(organisation_id, timezone.localdate()),
+            )
+        ]
     if actor.role_profile is None:
         return []
     now = timezone.now()
     day = timezone.localdate(now)
     bases: list[tuple[Basis, Q]] = []
     if role_may(actor.job_role, Basis.CARE_TEAM, action):
-        bases.append((Basis.CARE_TEAM, _basis_care_team(actor, day)))
+        bases.append(basis(Basis.CARE_TEAM, lambda: _basis_care_team(actor, day)))
     if role_may(actor.job_role, Basis.SAME_ORGANISATION, action) and _same_organisation_allowed(
         actor
     ):
-        bases.append((Basis.SAME_ORGANISATION, _basis_same_organisation(actor, day)))
+        bases.append(basis(Basis.SAME_ORGANISATION, lambda: _basis_same_organisation(actor, day)))
     if role_may(actor.job_role, Basis.BREAK_GLASS, action):
-        bases.append((Basis.BREAK_GLASS, _basis_break_glass(actor, now)))
+        bases.append(basis(Basis.BREAK_GLASS, lambda: _basis_break_glass(actor, now)))
     if role_may(actor.job_role, Basis.REFERRAL_RECIPIENT, action):
-        bases.append((Basis.REFERRAL_RECIPIENT, _basis_referral_recipient(actor)))
+        bases.append(basis(Basis.REFERRAL_RECIPIENT, lambda: _basis_referral_recipient(actor)))
     return bases
 
 
@@ -307,13 +324,77 @@ def _break_glass_words(actor: Actor, person: Person) -> str:
 
 def decide(actor: Actor, action: Action, person: Person) -> Decision:
     """May this actor do this action to this person? With the basis and a plain reason."""
-    for basis, basis_filter in _bases_for(actor, action):
-        if Person.objects.filter(basis_filter, pk=person.pk).exists():
-            if basis is Basis.BREAK_GLASS:
-                return Decision(True, basis, _break_glass_words(actor, person))
-            if basis is Basis.CARE_TEAM:
-                return Decision(True, basis, _care_team_words(actor, person))
-            return Decision(True, basis, f"Allowed because {_BASIS_WORDS[basis]}.")
+
+    def holds(_: Basis, basis_filter: Q) -> bool:
+        return Person.objects.filter(basis_filter, pk=person.pk).exists()
+
+    return _decision(actor, action, person, _bases_for(actor, action), holds, {})
+
+
+def decide_each(actor: Actor, actions: Iterable[Action], person: Person) -> dict[Action, Decision]:
+    """decide() for several actions on one person, as a page that offers several of them needs:
+    the same decisions, but the database is asked once which of the actor's bases hold for the
+    person, not once per action and basis."""
+    built: dict[Basis, Q] = {}
+    wanted = {action: _bases_for(actor, action, built) for action in actions}
+    filters: dict[Basis, Q] = {}
+    for bases in wanted.values():
+        for basis, basis_filter in bases:
+            filters.setdefault(basis, basis_filter)
+    holding = _bases_holding(person, filters)
+    words: dict[Basis, str] = {}
+    return {
+        action: _decision(
+            actor,
+            action,
+            person,
+            bases,
+            lambda basis, _: basis in holding,
+            words,
+        )
+        for action, bases in wanted.items()
+    }
+
+
+def _bases_holding(person: Person, filters: dict[Basis, Q]) -> set[Basis]:
+    """Which of these bases hold for the person, in one query (each basis is a condition on
+    the person's own row or an EXISTS, so the query reads one row)."""
+    if not filters:
+        return set()
+    row = (
+        Person.objects.filter(pk=person.pk)
+        .values(
+            **{
+                f"holds_{basis.value}": ExpressionWrapper(
+                    basis_filter if basis_filter else Q(pk__isnull=False),
+                    output_field=BooleanField(),
+                )
+                for basis, basis_filter in filters.items()
+            }
+        )
+        .first()
+    )
+    if row is None:
+        return set()
+    return {basis for basis in filters if row[f"holds_{basis.value}"]}
+
+
+def _decision(
+    actor: Actor,
+    action: Action,
+    person: Person,
+    bases: list[tuple[Basis, Q]],
+    holds: Callable[[Basis, Q], bool],
+    words: dict[Basis, str],
+) -> Decision:
+    """The first of the actor's bases for the action that holds for the person, in the order
+    _bases_for lists them; or the refusal, with the reason in the reader's terms. `words`
+    keeps the reasons already worked out (some take a query)."""
+    for basis, basis_filter in bases:
+        if holds(basis, basis_filter):
+            if basis not in words:
+                words[basis] = _allowed_words(actor, basis, person)
+            return Decision(True, basis, words[basis])
     if actor.client is not None:
         return Decision(
             False,
@@ -330,6 +411,14 @@ def decide(actor: Actor, action: Action, person: Person) -> Decision:
         f"{actor.role_profile.organisation.name} you have no basis to "
         f"{_ACTION_WORDS[action]}.",
     )
+
+
+def _allowed_words(actor: Actor, basis: Basis, person: Person) -> str:
+    if basis is Basis.BREAK_GLASS:
+        return _break_glass_words(actor, person)
+    if basis is Basis.CARE_TEAM:
+        return _care_team_words(actor, person)
+    return f"Allowed because {_BASIS_WORDS[basis]}."
 
 
 def require(actor: Actor, action: Action, person: Person) -> Decision:

@@ -15,6 +15,7 @@ from joinedup.sharing.policy import (
     Basis,
     PermissionTableError,
     decide,
+    decide_each,
     people_visible_to,
     permission_table,
     require,
@@ -217,3 +218,62 @@ def test_covering_for_a_colleague_gives_their_care_team_access_for_the_dates_onl
     cover.cancelled_at = timezone.now()
     cover.save(update_fields=["cancelled_at"])
     assert not decide(tom, Action.VIEW_PERSON, region.arthur).allowed
+
+
+def test_deciding_several_actions_at_once_gives_the_same_answers_in_one_query(
+    region: Region,
+) -> None:
+    """The record page asks about six actions at once (decide_each). Its answers, bases and
+    reasons are decide()'s, for staff on every basis (the outsider with emergency access too),
+    a partner organisation's system and the region loader; and the bases are looked up in one
+    query, whatever the number of actions."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from joinedup.accounts.services import register_api_client
+    from joinedup.sharing.actors import Actor
+    from joinedup.sharing.models import BreakGlass, BreakGlassReason
+
+    outsider = region.actor("outsider")
+    assert outsider.role_profile is not None and outsider.user is not None
+    BreakGlass.objects.create(
+        person=region.arthur,
+        user=outsider.user,
+        role_profile=outsider.role_profile,
+        reason_code=BreakGlassReason.EMERGENCY_CARE,
+        reason="Found on the floor at home; his GP surgery is closed.",
+        expires_at=timezone.now() + timedelta(minutes=60),
+    )
+    hollybank = region.role_profile("care_home_manager").organisation
+    system = register_api_client(
+        name="Hollybank records system", organisation=hollybank, scopes=["read", "write"]
+    )
+    actors = [
+        *(region.actor(key) for key in ("nurse", "social_worker", "gp", "voluntary", "it_admin")),
+        outsider,
+        Actor.system_client(system, channel="fhir"),
+        Actor.region_loader("moving the region"),
+    ]
+    people = [region.margaret, region.arthur, region.fatima]
+    people += list(region.margaret.__class__.objects.exclude(pk__in=[p.pk for p in people])[:5])
+    actions = list(Action)
+    allowed = 0
+    for actor in actors:
+        for person in people:
+            one_by_one = {action: decide(actor, action, person) for action in actions}
+            assert decide_each(actor, actions, person) == one_by_one, (actor.label, person)
+            allowed += sum(decision.allowed for decision in one_by_one.values())
+            with CaptureQueriesContext(connection) as queries:
+                decide_each(actor, actions, person)
+            # one for the bases, and at most one for the words of a care-team or
+            # emergency-access basis
+            assert len(queries.captured_queries) <= 2, [q["sql"] for q in queries]
+    assert allowed > 0
+    bases = {
+        decide(actor, Action.VIEW_PERSON, person).basis for actor in actors for person in people
+    }
+    assert {Basis.CARE_TEAM, Basis.BREAK_GLASS, Basis.ORGANISATION_SYSTEM} <= bases
+    assert Basis.REGION_LOADER in bases
