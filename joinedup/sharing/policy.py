@@ -194,16 +194,6 @@ def _basis_care_team(actor: Actor, day: date) -> Q:
     return Q(Exists(memberships))
 
 
-def _care_team_words(actor: Actor, person: Person) -> str:
-    day = timezone.localdate()
-    own = CareTeamMember.objects.filter(
-        _active_on(day), person=person, role_profile=actor.role_profile
-    ).exists()
-    if own:
-        return f"Allowed because {_BASIS_WORDS[Basis.CARE_TEAM]}."
-    return "Allowed because you are covering for a member of this person's care team."
-
-
 def _same_organisation_allowed(actor: Actor) -> bool:
     profile = actor.role_profile
     if profile is None:
@@ -323,60 +313,52 @@ def _break_glass_words(actor: Actor, person: Person) -> str:
 
 
 def decide(actor: Actor, action: Action, person: Person) -> Decision:
-    """May this actor do this action to this person? With the basis and a plain reason."""
-
-    def holds(_: Basis, basis_filter: Q) -> bool:
-        return Person.objects.filter(basis_filter, pk=person.pk).exists()
-
-    return _decision(actor, action, person, _bases_for(actor, action), holds, {})
+    """May this actor do this action to this person? With the basis and a plain reason. One
+    query finds which of the actor's bases hold (with whether a care-team basis is the actor's
+    own membership or cover, for the reason); emergency access takes a second, for its words."""
+    return decide_each(actor, (action,), person)[action]
 
 
 def decide_each(actor: Actor, actions: Iterable[Action], person: Person) -> dict[Action, Decision]:
     """decide() for several actions on one person, as a page that offers several of them needs:
-    the same decisions, but the database is asked once which of the actor's bases hold for the
-    person, not once per action and basis."""
+    the database is asked once which of the actor's bases hold for the person, not once per
+    action."""
     built: dict[Basis, Q] = {}
     wanted = {action: _bases_for(actor, action, built) for action in actions}
     filters: dict[Basis, Q] = {}
     for bases in wanted.values():
         for basis, basis_filter in bases:
             filters.setdefault(basis, basis_filter)
-    holding = _bases_holding(person, filters)
+    holding = _bases_holding(actor, person, filters)
     words: dict[Basis, str] = {}
     return {
-        action: _decision(
-            actor,
-            action,
-            person,
-            bases,
-            lambda basis, _: basis in holding,
-            words,
-        )
+        action: _decision(actor, action, person, bases, holding, words)
         for action, bases in wanted.items()
     }
 
 
-def _bases_holding(person: Person, filters: dict[Basis, Q]) -> set[Basis]:
-    """Which of these bases hold for the person, in one query (each basis is a condition on
-    the person's own row or an EXISTS, so the query reads one row)."""
+_OWN_MEMBERSHIP = "holds_own_membership"
+
+
+def _bases_holding(actor: Actor, person: Person, filters: dict[Basis, Q]) -> dict[str, bool]:
+    """Which of these bases hold for the person, in one query: each basis is a condition on the
+    person's own row or an EXISTS, so the query reads one row. With the care-team basis, also
+    whether the actor is in the team themselves (rather than covering for a member)."""
     if not filters:
-        return set()
-    row = (
-        Person.objects.filter(pk=person.pk)
-        .values(
-            **{
-                f"holds_{basis.value}": ExpressionWrapper(
-                    basis_filter if basis_filter else Q(pk__isnull=False),
-                    output_field=BooleanField(),
-                )
-                for basis, basis_filter in filters.items()
-            }
+        return {}
+    columns: dict[str, Any] = {
+        f"holds_{basis.value}": ExpressionWrapper(
+            basis_filter if basis_filter else Q(pk__isnull=False), output_field=BooleanField()
         )
-        .first()
-    )
-    if row is None:
-        return set()
-    return {basis for basis in filters if row[f"holds_{basis.value}"]}
+        for basis, basis_filter in filters.items()
+    }
+    if Basis.CARE_TEAM in filters:
+        own = CareTeamMember.objects.filter(
+            _active_on(timezone.localdate()), person=OuterRef("pk"), role_profile=actor.role_profile
+        )
+        columns[_OWN_MEMBERSHIP] = Exists(own)
+    found = Person.objects.filter(pk=person.pk).annotate(**columns).values_list(*columns).first()
+    return dict(zip(columns, map(bool, found), strict=True)) if found is not None else {}
 
 
 def _decision(
@@ -384,16 +366,16 @@ def _decision(
     action: Action,
     person: Person,
     bases: list[tuple[Basis, Q]],
-    holds: Callable[[Basis, Q], bool],
+    holding: dict[str, bool],
     words: dict[Basis, str],
 ) -> Decision:
     """The first of the actor's bases for the action that holds for the person, in the order
     _bases_for lists them; or the refusal, with the reason in the reader's terms. `words`
-    keeps the reasons already worked out (some take a query)."""
-    for basis, basis_filter in bases:
-        if holds(basis, basis_filter):
+    keeps the reasons already worked out (emergency access takes a query)."""
+    for basis, _ in bases:
+        if holding.get(f"holds_{basis.value}"):
             if basis not in words:
-                words[basis] = _allowed_words(actor, basis, person)
+                words[basis] = _allowed_words(actor, basis, person, holding)
             return Decision(True, basis, words[basis])
     if actor.client is not None:
         return Decision(
@@ -413,11 +395,11 @@ def _decision(
     )
 
 
-def _allowed_words(actor: Actor, basis: Basis, person: Person) -> str:
+def _allowed_words(actor: Actor, basis: Basis, person: Person, holding: dict[str, bool]) -> str:
     if basis is Basis.BREAK_GLASS:
         return _break_glass_words(actor, person)
-    if basis is Basis.CARE_TEAM:
-        return _care_team_words(actor, person)
+    if basis is Basis.CARE_TEAM and not holding.get(_OWN_MEMBERSHIP):
+        return "Allowed because you are covering for a member of this person's care team."
     return f"Allowed because {_BASIS_WORDS[basis]}."
 
 

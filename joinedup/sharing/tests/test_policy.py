@@ -224,8 +224,9 @@ def test_deciding_several_actions_at_once_gives_the_same_answers_in_one_query(
     region: Region,
 ) -> None:
     """The record page asks about six actions at once (decide_each). Its answers, bases and
-    reasons are decide()'s, for staff on every basis (the outsider with emergency access too),
-    a partner organisation's system and the region loader; and the bases are looked up in one
+    reasons are decide()'s one action at a time, and both agree with the list filter
+    (people_visible_to), for staff on every basis (the outsider with emergency access too), a
+    partner organisation's system and the region loader; and the bases are looked up in one
     query, whatever the number of actions."""
     from datetime import timedelta
 
@@ -261,15 +262,29 @@ def test_deciding_several_actions_at_once_gives_the_same_answers_in_one_query(
     people += list(region.margaret.__class__.objects.exclude(pk__in=[p.pk for p in people])[:5])
     actions = list(Action)
     allowed = 0
+    visible = {
+        (actor.label, action): set(
+            people_visible_to(actor, action)
+            .filter(pk__in=[p.pk for p in people])
+            .values_list("pk", flat=True)
+        )
+        for actor in actors
+        for action in actions
+    }
     for actor in actors:
         for person in people:
             one_by_one = {action: decide(actor, action, person) for action in actions}
+            for action, decision in one_by_one.items():
+                assert decision.allowed == (person.pk in visible[actor.label, action]), (
+                    actor.label,
+                    action,
+                    person,
+                )
             assert decide_each(actor, actions, person) == one_by_one, (actor.label, person)
             allowed += sum(decision.allowed for decision in one_by_one.values())
             with CaptureQueriesContext(connection) as queries:
                 decide_each(actor, actions, person)
-            # one for the bases, and at most one for the words of a care-team or
-            # emergency-access basis
+            # one for the bases, and one more for the words of emergency access
             assert len(queries.captured_queries) <= 2, [q["sql"] for q in queries]
     assert allowed > 0
     bases = {
