@@ -18,6 +18,16 @@ from joinedup.accounts.session import LAST_SEEN_AT, SIGNED_IN_AT, is_fully_signe
 PUBLIC_PREFIXES = ("/sign-in", "/healthz", "/static/", "/api/", "/fhir/", "/accessibility")
 
 
+# How far the recorded time of a session's last request may lag behind (at most a tenth of the
+# idle timeout). Recording it on every request would write the session back on every page
+# view; instead a session can end up to this much before its idle timeout, never after.
+LAST_SEEN_STEP_SECONDS = 60
+
+
+def last_seen_step() -> float:
+    return min(LAST_SEEN_STEP_SECONDS, settings.JOINEDUP_SESSION_IDLE_SECONDS / 10)
+
+
 class SessionLifetimeMiddleware:
     """End a session after JOINEDUP_SESSION_IDLE_SECONDS idle or the absolute lifetime."""
 
@@ -34,7 +44,7 @@ class SessionLifetimeMiddleware:
             if too_old or idle:
                 logout(request)
                 request.session["joinedup.ended"] = "idle" if idle else "expired"
-            else:
+            elif LAST_SEEN_AT not in request.session or now - last_seen >= last_seen_step():
                 request.session[LAST_SEEN_AT] = now
         elif SESSION_KEY in request.session:
             # The session names a user who can no longer sign in (deactivated or deleted):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Prefetch, QuerySet
@@ -25,7 +25,14 @@ from joinedup.people.models import (
 from joinedup.records.models import CORE_RECORD_CATEGORY, RecordEntry
 from joinedup.records.selectors import entries_shown_to
 from joinedup.sharing.actors import Actor
-from joinedup.sharing.policy import Action, Basis, Decision, decide, people_visible_to
+from joinedup.sharing.policy import (
+    Action,
+    Basis,
+    Decision,
+    decide,
+    decide_each,
+    people_visible_to,
+)
 
 SEARCH_LIMIT = 50
 
@@ -40,9 +47,17 @@ def parse_person_id(person_id: object) -> uuid.UUID | None:
 
 
 def _open_person(actor: Actor, person_id: object, action: Action) -> tuple[Person, Decision]:
-    """The person and the policy's decision to let the actor do `action`. A missing or
-    forbidden record is audited here as a denial and raises NotFound; an allowed read is
-    audited by the caller, once, with what it showed."""
+    person, decisions = _open_person_deciding(actor, person_id, action)
+    return person, decisions[action]
+
+
+def _open_person_deciding(
+    actor: Actor, person_id: object, action: Action, also: Iterable[Action] = ()
+) -> tuple[Person, dict[Action, Decision]]:
+    """The person and the policy's decision to let the actor do `action` (and the actions
+    `also` asked about, decided in the same query). A missing or forbidden record is audited
+    here as a denial and raises NotFound; an allowed read is audited by the caller, once, with
+    what it showed."""
     parsed = parse_person_id(person_id)
     person = (
         Person.objects.select_related("gp_practice").filter(pk=parsed).first() if parsed else None
@@ -57,11 +72,12 @@ def _open_person(actor: Actor, person_id: object, action: Action) -> tuple[Perso
             reason="No such record.",
         )
         raise NotFound
-    decision = decide(actor, action, person)
+    decisions = decide_each(actor, (action, *also), person)
+    decision = decisions[action]
     if not decision.allowed:
         _audit_open(actor, action, person, decision)
         raise NotFound
-    return person, decision
+    return person, decisions
 
 
 def _audit_open(
@@ -136,13 +152,19 @@ class PersonSummary:
     entries: list[RecordEntry]
     decision: Decision
     limited_to_referral: bool = False
+    may: dict[Action, Decision] = field(default_factory=dict)
 
 
-def person_summary_for(actor: Actor, person_id: object) -> PersonSummary:
+def person_summary_for(
+    actor: Actor, person_id: object, *, offering: Iterable[Action] = ()
+) -> PersonSummary:
     """Everything the person summary page and API show, in a fixed number of queries:
     the core record and the entries that reach the actor's organisation. Audited as one read
-    of the person's record, naming the categories shown."""
-    person, decision = _open_person(actor, person_id, Action.VIEW_PERSON)
+    of the person's record, naming the categories shown. The policy's decisions for the
+    actions in `offering` (what a page offers to do next) come in `may`, decided in the same
+    query as the read itself."""
+    person, decisions = _open_person_deciding(actor, person_id, Action.VIEW_PERSON, offering)
+    decision = decisions[Action.VIEW_PERSON]
     if decision.basis == Basis.REFERRAL_RECIPIENT:
         # The receiving organisation of a referral sees who the person is and what was sent
         # with the referral (on the referral's page), nothing more, until it accepts.
@@ -157,6 +179,7 @@ def person_summary_for(actor: Actor, person_id: object) -> PersonSummary:
             entries=[],
             decision=decision,
             limited_to_referral=True,
+            may=decisions,
         )
     entries = entries_shown_to(actor, person)
     shown = sorted({CORE_RECORD_CATEGORY, *(entry.category_id for entry in entries)})
@@ -182,6 +205,7 @@ def person_summary_for(actor: Actor, person_id: object) -> PersonSummary:
         possible_duplicate_count=open_duplicates,
         entries=entries,
         decision=decision,
+        may=decisions,
     )
 
 

@@ -50,7 +50,6 @@ from joinedup.sharing.policy import (
     Decision,
     active_break_glass,
     decide,
-    decide_each,
     explain_entry,
     may_break_glass,
     may_register_people,
@@ -150,12 +149,12 @@ def search(request: HttpRequest) -> HttpResponse:
 @answers_person_errors
 def summary(request: HttpRequest, person_id: uuid.UUID) -> HttpResponse:
     actor = actor_for(request)
-    record = person_summary_for(actor, person_id)
+    record = person_summary_for(actor, person_id, offering=OFFERED_ON_THE_RECORD_PAGE)
     person = record.person
     organisations = {
         member.organisation.name for member in record.care_team if member.organisation is not None
     }
-    may = decide_each(actor, OFFERED_ON_THE_RECORD_PAGE, person)
+    may = record.may
     return render_page(
         request,
         "people/summary.jinja",

@@ -120,15 +120,15 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:sign-in"
 LOGIN_REDIRECT_URL = "core:home"
 
-# Sessions: idle timeout (cookie age, renewed on each request) and an absolute lifetime
-# enforced by SessionLifetimeMiddleware.
+# Sessions: an idle timeout and an absolute lifetime, both enforced by SessionLifetimeMiddleware.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # A session ends after JOINEDUP_SESSION_IDLE_SECONDS without a request or the absolute lifetime
 # after sign-in, whichever comes first (accounts.middleware enforces both and says which). The
 # stored session lives as long as the absolute lifetime so that the middleware, not the session
 # store, ends an idle session and can tell the user why. The cookie ends with the browser.
 JOINEDUP_SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_TIMEOUT_SECONDS", default=30 * 60, minimum=60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Saved when it changes: the last-seen time moves on at most once a minute (accounts.middleware).
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

@@ -85,6 +85,33 @@ def test_an_event_removed_at_a_batch_edge_leaves_a_gap(region: Region) -> None:
     assert "position 11 is missing" in verdict.problem
 
 
+def test_an_event_removed_deep_in_a_batch_leaves_a_gap(region: Region) -> None:
+    events = _long_chain(region, 300)
+    removed = events[149]  # position 150, in the middle of the one batch
+    AuditSeal.objects.filter(event_id=removed).delete()
+    AuditEvent.objects.filter(pk=removed).delete()
+
+    verdict = verify_chain(batch=50_000)
+
+    assert not verdict.ok
+    assert "position 150 is missing" in verdict.problem
+    assert verdict.checked == 149
+
+
+def test_a_swap_deep_in_a_batch_is_detected(region: Region) -> None:
+    events = _long_chain(region, 300)
+    one, other = (AuditSeal.objects.get(event_id=e) for e in events[99:101])
+    AuditSeal.objects.filter(pk=one.pk).update(position=-1)
+    AuditSeal.objects.filter(pk=other.pk).update(position=one.position)
+    AuditSeal.objects.filter(pk=one.pk).update(position=other.position)
+
+    verdict = verify_chain(batch=50_000)
+
+    assert not verdict.ok
+    assert f"audit event {other.event_id} (position 100) does not follow" in verdict.problem
+    assert verdict.checked == 99
+
+
 def test_a_swap_across_a_batch_edge_is_detected(region: Region) -> None:
     events = _long_chain(region, 30)
     last_of_first, first_of_second = (AuditSeal.objects.get(event_id=e) for e in events[9:11])
@@ -161,6 +188,7 @@ def test_postgresql_renders_each_event_exactly_as_python_does(region: Region) ->
     seal_pending_events()
     # ...so the database's own check holds for every one, with no event left for Python to redo.
     assert all(holds for *_, holds in chain._links(batch=4))
+    assert verify_chain(batch=4).ok
 
 
 def test_categories_postgresql_cannot_render_are_checked_by_python(region: Region) -> None:

@@ -10,10 +10,13 @@ from urllib.parse import urlencode
 import pytest
 from django.conf import settings
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.db.models import F
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from pytest_django.fixtures import Settings
 
+from joinedup.accounts.middleware import LAST_SEEN_STEP_SECONDS
 from joinedup.accounts.models import User
 from joinedup.accounts.session import LAST_SEEN_AT, SIGNED_IN_AT
 from joinedup.accounts.tests.test_sign_in import SECOND_FACTOR, SIGN_IN, fresh_code
@@ -73,7 +76,9 @@ def test_the_configured_limits_meet_the_quality_bar() -> None:
     # The stored session outlives the idle limit, so joinedup can say why it ended.
     assert configured.SESSION_COOKIE_AGE >= configured.JOINEDUP_SESSION_ABSOLUTE_SECONDS
     assert configured.JOINEDUP_SESSION_ABSOLUTE_SECONDS <= ABSOLUTE_LIMIT
-    assert configured.SESSION_SAVE_EVERY_REQUEST  # the idle clock restarts on every request
+    # The idle clock restarts with every request, recorded at least once a minute of activity
+    # (not written back on every page view): a session may end up to a minute early, never late.
+    assert min(LAST_SEEN_STEP_SECONDS, configured.JOINEDUP_SESSION_IDLE_SECONDS / 10) <= MINUTE
 
 
 # -- idle ---------------------------------------------------------------------------------------
@@ -131,6 +136,45 @@ def test_activity_within_the_idle_limit_keeps_the_session(sign_in: SignIn, regio
         response = client.get(wanted)
         assert response.status_code == 200
         assert "Margaret Price" in main_text(response)
+
+
+def test_page_views_within_a_minute_do_not_write_the_session(sign_in: SignIn) -> None:
+    client = sign_in("nurse")
+    client.get(HOME)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(HOME).status_code == 200
+
+    assert not [
+        q for q in queries if q["sql"].startswith("UPDATE") and "django_session" in q["sql"]
+    ]
+
+
+def test_the_idle_clock_moves_on_once_the_last_recorded_request_is_a_minute_old(
+    sign_in: SignIn,
+) -> None:
+    client = sign_in("nurse")
+    time_passes(client, MINUTE)
+    before = client.session[LAST_SEEN_AT]
+
+    assert client.get(HOME).status_code == 200
+
+    stored = Session.objects.get(session_key=client.session.session_key).get_decoded()
+    assert stored[LAST_SEEN_AT] >= before + MINUTE
+
+
+def test_a_session_ends_up_to_a_minute_early_never_late(sign_in: SignIn, region: Region) -> None:
+    # Nadia's request 30 seconds after the last recorded one is not recorded; 30 minutes after
+    # that request, less 10 seconds, the session has ended all the same: 10 seconds early.
+    client = sign_in("nurse")
+    time_passes(client, 30)
+    assert client.get(HOME).status_code == 200
+    time_passes(client, IDLE_LIMIT - 10)
+
+    wanted = summary_of_margaret(region)
+    response = client.get(wanted)
+
+    assert response["Location"] == sign_in_page_for(wanted)
 
 
 # -- absolute lifetime --------------------------------------------------------------------------
