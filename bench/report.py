@@ -162,15 +162,18 @@ def _query_table(results: list[dict[str, Any]]) -> list[str]:
 
 
 def _shared_machine(results: list[dict[str, Any]], about: dict[str, Any]) -> list[str]:
-    """Say so when other work was running: a load average above the core count."""
+    """Say so when the machine was busy as measures began: a load average above the core count.
+    The load average looks back up to 15 minutes, so it counts the harness's own work on the
+    scale before (restoring, measuring, exporting) as well as anything else running."""
     busiest = max(max(r["load_average_before"]) for r in results)
     if busiest <= (about["cores"] or 1):
         return []
     return [
-        f"Other work shared the machine during this run (load average up to {busiest:g} on "
-        f"{about['cores']} cores before the measures started): the absolute figures are "
-        "pessimistic and vary between runs; the ratios compare measures taken minutes apart in "
-        "the same run and are less affected, though they still vary by tens of per cent.",
+        f"The machine was busy as a scale's measures began (load average up to {busiest:g} on "
+        f"{about['cores']} cores, over the last 1, 5 and 15 minutes: the harness's own work on "
+        "the scale before counts in it, as would anything else running): absolute figures vary "
+        "between runs; the ratios compare measures taken minutes apart in the same run and are "
+        "less affected, though they still vary by tens of per cent.",
         "",
     ]
 
