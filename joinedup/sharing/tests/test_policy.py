@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
+from joinedup.accounts.services import register_api_client
 from joinedup.careteams.services import end_care_team_membership
 from joinedup.conftest import Region
 from joinedup.core.errors import NotAllowed, NotFound
+from joinedup.people.models import Person
 from joinedup.people.selectors import get_person_for
+from joinedup.sharing.actors import Actor
+from joinedup.sharing.models import BreakGlass, BreakGlassReason
 from joinedup.sharing.policy import (
     Action,
     Basis,
@@ -154,25 +162,26 @@ def test_research_use_needs_margarets_explicit_consent_and_an_agreement_for_rese
     assert _titles("gp", region, Purpose.RESEARCH) == {"Memory clinic letter"}
 
 
+def _emergency_access(actor: Actor, person: Person, reason: str) -> BreakGlass:
+    """The actor's break-glass access to the person for the next hour, for emergency care."""
+    assert actor.role_profile is not None and actor.user is not None
+    return BreakGlass.objects.create(
+        person=person,
+        user=actor.user,
+        role_profile=actor.role_profile,
+        reason_code=BreakGlassReason.EMERGENCY_CARE,
+        reason=reason,
+        expires_at=timezone.now() + timedelta(minutes=60),
+    )
+
+
 def test_emergency_access_opens_the_record_until_it_expires_and_not_after(
     region: Region,
 ) -> None:
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from joinedup.sharing.models import BreakGlass, BreakGlassReason
-
     outsider = region.actor("outsider")
     assert not decide(outsider, Action.VIEW_PERSON, region.margaret).allowed
-    assert outsider.role_profile is not None and outsider.user is not None
-    access = BreakGlass.objects.create(
-        person=region.margaret,
-        user=outsider.user,
-        role_profile=outsider.role_profile,
-        reason_code=BreakGlassReason.EMERGENCY_CARE,
-        reason="Collapsed at the day centre; no one else available.",
-        expires_at=timezone.now() + timedelta(minutes=60),
+    access = _emergency_access(
+        outsider, region.margaret, "Collapsed at the day centre; no one else available."
     )
 
     decision = decide(outsider, Action.VIEW_PERSON, region.margaret)
@@ -228,25 +237,9 @@ def test_deciding_several_actions_at_once_gives_the_same_answers_in_one_query(
     (people_visible_to), for staff on every basis (the outsider with emergency access too), a
     partner organisation's system and the region loader; and the bases are looked up in one
     query, whatever the number of actions."""
-    from datetime import timedelta
-
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-    from django.utils import timezone
-
-    from joinedup.accounts.services import register_api_client
-    from joinedup.sharing.actors import Actor
-    from joinedup.sharing.models import BreakGlass, BreakGlassReason
-
     outsider = region.actor("outsider")
-    assert outsider.role_profile is not None and outsider.user is not None
-    BreakGlass.objects.create(
-        person=region.arthur,
-        user=outsider.user,
-        role_profile=outsider.role_profile,
-        reason_code=BreakGlassReason.EMERGENCY_CARE,
-        reason="Found on the floor at home; his GP surgery is closed.",
-        expires_at=timezone.now() + timedelta(minutes=60),
+    _emergency_access(
+        outsider, region.arthur, "Found on the floor at home; his GP surgery is closed."
     )
     hollybank = region.role_profile("care_home_manager").organisation
     system = register_api_client(
